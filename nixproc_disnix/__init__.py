@@ -1,0 +1,1 @@
+"""nixproc-disnix: processes models deployed by any process manager, or by Disnix."""

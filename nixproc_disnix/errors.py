@@ -1,0 +1,61 @@
+"""One error hierarchy for the whole tool.
+
+The CLI turns any of these into a single line ``error: <what> at FILE:LINE:COL``
+and exit status 1; anything else escaping to the CLI is a bug.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    """A source position as Nix reports it: file (or «string»/«stdin»), 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class NixprocError(Exception):
+    """Base of every error the tool reports to users."""
+
+    def __init__(self, message: str, pos: Pos | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+    def one_line(self) -> str:
+        """The single line the CLI prints."""
+        return f"error: {self.message}" + (f", at {self.pos}" if self.pos else "")
+
+
+class NixError(NixprocError):
+    """An error in a Nix expression, carrying the position of the culprit."""
+
+
+class ParseError(NixError):
+    """The source is not valid Nix (syntax or a static check Nix does at parse time)."""
+
+
+class EvalError(NixError):
+    """Evaluation failed; ``trace`` lists the enclosing positions (innermost first)."""
+
+    def __init__(self, message: str, pos: Pos | None = None, trace: list[tuple[str, Pos | None]] | None = None) -> None:
+        super().__init__(message, pos)
+        self.trace: list[tuple[str, Pos | None]] = trace or []
+
+
+class BuildError(NixprocError):
+    """A derivation failed to build."""
+
+
+class DeployError(NixprocError):
+    """A switch, activation or deactivation failed."""
+
+
+class IdAssignError(NixprocError):
+    """id-assign could not produce assignments (depleted pool, bad scope, bad model)."""
