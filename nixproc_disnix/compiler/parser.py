@@ -529,7 +529,7 @@ def _parser() -> Lark:
     global _PARSER
     if _PARSER is None:
         _PARSER = Lark(GRAMMAR_FILE.read_text(), parser="lalr", lexer=_TokenStream,
-                       transformer=_BUILDER, maybe_placeholders=False)
+                       transformer=_BUILDER, maybe_placeholders=False, cache=True)
     return _PARSER
 
 
