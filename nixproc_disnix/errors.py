@@ -49,6 +49,18 @@ class EvalError(NixError):
         self.trace: list[tuple[str, Pos | None]] = trace or []
 
 
+class ThrownError(EvalError):
+    """``throw``: caught by ``builtins.tryEval``."""
+
+
+class AssertionFailedError(EvalError):
+    """A failed ``assert``: caught by ``builtins.tryEval``."""
+
+
+class AbortError(EvalError):
+    """``abort``: never caught."""
+
+
 class BuildError(NixprocError):
     """A derivation failed to build."""
 

@@ -61,3 +61,30 @@ def parse(file: str | None, expr: str | None) -> None:
     else:
         source = run(lambda: read_source_file(file))
     write_bytes(run(lambda: show(parse_source(source))) + "\n")
+
+
+@main.command("eval", context_settings={"ignore_unknown_options": False})
+@click.argument("file", required=False)
+@click.option("-E", "--expr", "expr", help="Evaluate this expression instead of a file.")
+@click.option("--strict", is_flag=True, help="Evaluate the result deeply.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--xml", "as_xml", is_flag=True, help="Print the result as XML.")
+@click.option("--no-location", is_flag=True, help="Leave positions out of the XML.")
+@click.option("--readonly-mode", is_flag=True, help="Never write to the store (we never do when evaluating).")
+@click.option("-A", "--attr", "attr_paths", multiple=True, help="Select an attribute path of the result.")
+@click.option("--arg", "args", nargs=2, multiple=True, help="Pass NAME = EXPR to the function.")
+@click.option("--argstr", "argstrs", nargs=2, multiple=True, help="Pass NAME = STRING to the function.")
+@click.option("-I", "include", multiple=True, help="Add a search path entry (PREFIX=PATH or PATH).")
+@click.option("--show-trace", is_flag=True, help="Show where the error came from.")
+def eval_command(file: str | None, expr: str | None, strict: bool, as_json: bool, as_xml: bool,
+                 no_location: bool, readonly_mode: bool, attr_paths: tuple[str, ...],
+                 args: tuple[tuple[str, str], ...], argstrs: tuple[tuple[str, str], ...],
+                 include: tuple[str, ...], show_trace: bool) -> None:
+    """Evaluate a Nix expression and print its value, like `nix-instantiate --eval`."""
+    from ..compiler.eval.instantiate import EvalRequest, evaluate
+
+    request = EvalRequest(file=file, expr=expr, strict=strict,
+                          output="json" if as_json else "xml" if as_xml else "nix",
+                          location=not no_location, attr_paths=list(attr_paths), args=dict(args),
+                          argstrs=dict(argstrs), include=list(include))
+    write_bytes(run(lambda: evaluate(request), show_trace))
