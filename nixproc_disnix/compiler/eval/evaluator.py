@@ -72,6 +72,8 @@ class Evaluator:
 
     def eval_file(self, path: str) -> Any:
         """``import path``: evaluate a file once per session (a directory means its default.nix)."""
+        if not os.path.lexists(path):
+            raise EvalError(f"getting status of '{path}': No such file or directory")
         path = resolve_expr_path(path)
         cached = self.file_cache.get(path)
         if cached is None:
@@ -313,19 +315,23 @@ class Evaluator:
         attrs = self.force(arg, pos)
         if type(attrs) is not Attrs:
             raise EvalError(f"value is {show_type(attrs)} while a set was expected", pos)
-        slots: list[Any] = [arg] if lam.arg is not None else []
+        offset = 1 if lam.arg is not None else 0
+        slots: list[Any] = [BLACKHOLE] * (offset + len(formals.formals))
+        if offset:
+            slots[0] = arg
         env = Env(slots, fn.env)
         used = 0
-        for formal in formals.formals:
+        for i, formal in enumerate(formals.formals, offset):
             value = attrs.get(formal.name, BLACKHOLE)
             if value is not BLACKHOLE:
                 used += 1
-                slots.append(value)
-            elif formal.default is not None:
-                slots.append(self.thunk(formal.default, env))
-            else:
-                raise EvalError(f"{_function_name(lam)} called without required argument "
-                                f"'{formal.name}'", pos)
+                slots[i] = value
+        for i, formal in enumerate(formals.formals, offset):
+            if slots[i] is BLACKHOLE:
+                if formal.default is None:
+                    raise EvalError(f"{_function_name(lam)} called without required argument "
+                                    f"'{formal.name}'", pos)
+                slots[i] = Thunk(formal.default, env)
         if not formals.ellipsis and used != len(attrs):
             known = {f.name for f in formals.formals}
             for name in sorted(attrs):

@@ -7,7 +7,6 @@ from typing import Any
 
 from ...errors import EvalError
 from ..lexer import Source
-from ..parser import read_source_file
 from .evaluator import Evaluator, parse_search_path
 from .printer import print_value, to_json
 from .values import Attrs, Closure
@@ -83,8 +82,7 @@ def evaluate(request: EvalRequest) -> str:
         value = ev.eval_source(Source(request.expr.encode("utf-8", "surrogateescape").decode("latin-1"),
                                       "«string»", os.getcwd()))
     else:
-        source = read_source_file(request.file or "default.nix")
-        value = ev.eval_file(source.file)
+        value = ev.eval_file(os.path.abspath(request.file or "default.nix"))
     args = auto_args(ev, request)
     results = []
     for path in request.attr_paths or [""]:
