@@ -36,6 +36,9 @@ def request_for(case: Path, output: str) -> EvalRequest:
             if words[i] == "-I":
                 request.include.append(words[i + 1])
                 i += 2
+            elif words[i] == "-A":
+                request.attr_paths.append(words[i + 1])
+                i += 2
             elif words[i] in ("--arg", "--argstr"):
                 (request.args if words[i] == "--arg" else request.argstrs)[words[i + 1]] = words[i + 2]
                 i += 3

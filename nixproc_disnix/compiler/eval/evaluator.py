@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Iterable
 
-from ...errors import AssertionFailedError, EvalError, NixError, Pos
+from ...errors import AssertionFailedError, EvalError, NixError, Pos, ThrownError
 from .. import ast
 from ..lexer import Source
 from ..parser import parse, read_source_file
@@ -370,7 +370,7 @@ class Evaluator:
                 from ..parser import canon_path
 
                 return canon_path(os.path.abspath(candidate))
-        raise EvalError(f"file '{path}' was not found in the Nix search path "
+        raise ThrownError(f"file '{path}' was not found in the Nix search path "
                         f"(add it using $NIX_PATH or -I)", pos)
 
 
