@@ -97,4 +97,7 @@ def evaluate(request: EvalRequest) -> str:
             results.append(to_xml(ev, result, location=request.location, strict=request.strict))
         else:
             results.append(print_value(ev, result))
-    return "".join(r + "\n" for r in results)
+    # Nix 2.8 ends each printed value with a newline, except --json output:
+    # those are written back to back with no separator at all.
+    end = "" if request.output == "json" else "\n"
+    return "".join(r + end for r in results)
