@@ -2,7 +2,8 @@
 
 Expressions that succeed are evaluated by ``nix-instantiate`` in one batch (a
 JSON list); each must print exactly what our evaluator prints.  Expressions
-that must fail are checked one by one: both sides have to raise an error.
+that must fail are checked one by one: both sides have to raise the same
+error message.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from nixproc_disnix.compiler.eval.instantiate import EvalRequest, evaluate
 from nixproc_disnix.deep import run_deep
+from nixproc_disnix.errors import NixprocError
 
 pytestmark = pytest.mark.nix
 
@@ -182,5 +184,6 @@ def test_batch_prints_identically(nix: str) -> None:
 def test_builtin_error_matches_nix(nix: str, expr: str) -> None:
     proc = _nix_eval(nix, expr)
     assert proc.returncode != 0, f"nix unexpectedly succeeded: {proc.stdout}"
-    with pytest.raises(Exception):
+    with pytest.raises(NixprocError) as info:
         _ours(expr)
+    assert f"error: {info.value.message}" == proc.stderr.strip().splitlines()[0]
