@@ -42,6 +42,7 @@ OK = [
     'builtins.genericClosure { startSet = [ { key = "a"; v = 1; } { key = "a"; v = 2; } ]; operator = x: []; }',
     'builtins.genericClosure { startSet = [ { key = [ 1 "x" ]; } ]; operator = x: [ { key = [ 1 "x" ]; } { key = [ 1.0 "x" ]; } { key = [ 2 ]; } ]; }',
     'builtins.genericClosure { startSet = [ { key = 1; } ]; operator = x: [ { key = 1.0; } ]; }',
+    'builtins.genericClosure { startSet = [ { key = true; } ]; operator = x: []; }',
     'builtins.functionArgs ({ a, b ? 1 }: a)',
     # -- lists
     'builtins.length [ 1 2 3 ]',
@@ -129,6 +130,7 @@ ERR = [
     'builtins.genericClosure { startSet = [ {} ]; operator = x: []; }',
     'builtins.genericClosure { startSet = [ { key = 1; } { key = "a"; } ]; operator = x: []; }',
     'builtins.groupBy (x: 1) [ 1 ]',
+    'builtins.genericClosure { startSet = [ { key = true; } { key = true; } ]; operator = x: []; }',
     'builtins.filter (x: 1) [ 1 ]',
     'builtins.sort (a: b: 1) [ 1 2 ]',
     'builtins.sort builtins.lessThan [ 1 "a" ]',

@@ -162,7 +162,12 @@ def _generic_closure(ev, pos, args):
             key_type = (kt, key)
         elif kt != key_type[0]:
             raise EvalError(f"cannot compare {show_type(key)} with {show_type(key_type[1])}", pos)
-        k = _closure_key(ev, key, pos)
+        try:
+            k = _closure_key(ev, key, pos)
+        except EvalError:
+            if done:
+                raise
+            k = ("x", id(key))  # the first key is never compared with anything
         if k in done:
             continue
         done.add(k)
