@@ -44,6 +44,12 @@ OK = [
     'builtins.genericClosure { startSet = [ { key = 1; } ]; operator = x: [ { key = 1.0; } ]; }',
     'builtins.genericClosure { startSet = [ { key = true; } ]; operator = x: []; }',
     'builtins.functionArgs ({ a, b ? 1 }: a)',
+    'builtins.length (builtins.attrValues { a = throw "x"; b = throw "y"; })',
+    'builtins.attrNames (builtins.removeAttrs { a = throw "x"; b = 1; } [ "b" ])',
+    'builtins.length (builtins.catAttrs "a" [ { a = throw "x"; } ])',
+    'builtins.attrNames (builtins.intersectAttrs { a = throw "x"; } { a = throw "y"; })',
+    'builtins.attrNames (builtins.listToAttrs [ { name = "a"; value = throw "x"; } ])',
+    'builtins.attrNames (builtins.groupBy (x: "k") [ (throw "x") ])',
     # -- lists
     'builtins.length [ 1 2 3 ]',
     'builtins.length (map throw [ 1 2 ])',
@@ -84,6 +90,9 @@ OK = [
     'builtins.sort (a: b: false) [ 3 1 2 ]',
     'builtins.partition (x: x > 2) [ 1 3 2 4 ]',
     'builtins.partition (x: x) []',
+    'builtins.length (builtins.filter (x: true) [ (throw "x") ])',
+    'builtins.length (builtins.concatMap (x: [ x ]) [ (throw "x") ])',
+    'builtins.length (builtins.partition (x: true) [ 1 ]).right',
     # -- strings
     'builtins.stringLength "hello"',
     'builtins.stringLength ""',
