@@ -1,6 +1,8 @@
 """``derivationStrict``: a derivation's attributes to a store derivation, as Nix 2.8 does it."""
 from __future__ import annotations
 
+import os
+
 from ...errors import EvalError
 from ...store.instantiate import (
     DerivationRequest,
@@ -153,6 +155,10 @@ def _derivation_strict(ev, pos, args):
     input_srcs: set[str] = set()
     for path in context:
         if path.startswith("="):
+            # Nix reads the closure from the store: a derivation only instantiated
+            # in this (read-only) evaluation is not valid there yet.
+            if not os.path.exists(path[1:]):
+                raise EvalError(f"path '{path[1:]}' is not valid", pos)
             for ref in _closure(sess, path[1:]):
                 input_srcs.add(ref)
                 if ref.endswith(".drv"):

@@ -9,7 +9,7 @@ from . import primop
 def _algo(ev, pos, v) -> str:
     name = ev.force_string_no_context(v, pos)
     if name not in HASH_SIZES:
-        raise EvalError(f"unknown hash type '{name}'", pos)
+        raise EvalError(f"unknown hash algorithm '{name}'")
     return name
 
 

@@ -216,7 +216,8 @@ def _to_file(ev, pos, name, contents):
     refs = []
     for path in sorted(getattr(s, "context", ())):
         if not path.startswith("/"):
-            raise EvalError(f"in 'toFile': the file '{name}' cannot refer to derivation outputs", pos)
+            raise EvalError(f"in 'toFile': the file named '{name}' must not contain a reference "
+                            f"to a derivation but contains ({path})", pos)
         refs.append(path)
     try:
         dst = make_text_path(to_store_text(name), str(s).encode("latin-1"), refs, ev.store_dir)
