@@ -29,6 +29,11 @@ JSON_CASES = [
     'builtins.fromJSON "[]"',
     'builtins.fromJSON (builtins.toJSON { x = [ 1 "a" { y = null; } ]; })',
     'builtins.fromJSON "{\\"a\\":1,\\"a\\":2}"',
+    'builtins.fromJSON "99999999999999999999"',
+    'builtins.fromJSON "\\"\\\\ud83d\\\\ude00\\""',
+    'builtins.fromJSON "NaN"',
+    'builtins.toJSON (builtins.fromJSON "0.1")',
+    'builtins.toJSON 123456789.123',
 ]
 
 REGEX_CASES = [
@@ -64,6 +69,21 @@ REGEX_CASES = [
     'builtins.split "[a" "a"',
     'builtins.match "[[:foo:]]" "a"',
     'builtins.match "a{3,2}" "a"',
+    'builtins.match "[a-c-e]" "d"',
+    'builtins.match "\\\\d" "d"',
+    'builtins.match "[\\\\]+" "\\\\"',
+    'builtins.match "a**" "aaa"',
+    'builtins.match "*a" "a"',
+    'builtins.match "a{" "a{"',
+    'builtins.match "[[.a.]][[=b=]]" "ab"',
+    'builtins.match "(a*)*" "aa"',
+    'builtins.match "(a|ab)(bc|c)" "abc"',
+    'builtins.match "." "\\n"',
+    'builtins.split "(a*)" "baab"',
+    'builtins.split "a?" "ba"',
+    'builtins.split "(b)|(a)" "ab"',
+    'builtins.match "a" (builtins.toFile "x" "a")',
+    'builtins.split "/" (builtins.toFile "x" "a")',
 ]
 
 PATH_CASES = [
@@ -120,6 +140,11 @@ DRV_CASES = [
     f'(let a = {DRV}; in derivation {{ name = "w"; system = "x"; builder = "/bin/sh"; p = a.drvPath; }}).drvPath',
     '(derivation { name = "t"; system = "x"; builder = "/bin/sh"; f = builtins.toFile "a" "b"; }).drvPath',
     'derivation { name = "bad"; system = "x"; }',
+    'derivationStrict { system = "x"; builder = "x"; }',
+    '(derivation { name = "x"; system = "x"; builder = "x"; outputHashMode = "foo"; }).outPath',
+    '(derivation { name = "x"; system = "x"; builder = "x"; __structuredAttrs = true; outputs = [ "out" "b" ]; x = 1.5; y = null; }).b',
+    '(derivation { name = "x"; system = "x"; builder = "x"; outputHash = ""; outputHashAlgo = "sha256"; }).outPath',
+    'builtins.unsafeDiscardOutputDependency (derivation { name = "x"; system = "x"; builder = "x"; }).drvPath',
     'derivation { name = "bad"; builder = "x"; }',
     'derivation { name = "bad.drv"; builder = "x"; system = "x"; }',
     'derivation { name = "x"; builder = "x"; system = "x"; outputs = [ "a" "a" ]; }',
@@ -198,5 +223,9 @@ def test_source_paths(nix: str, tmp_path) -> None:
         f'builtins.toFile "ref" "${{{d}/somefile}}"',
         f'builtins.baseNameOf {d}/somefile',
         f'builtins.readFile "{d}/nope"',
+        f'builtins.readFile {d}/dir',
+        f'builtins.path {{ path = {d}/somefile; sha256 = "0000000000000000000000000000000000000000000000000000"; }}',
+        f'builtins.path {{ path = {d}/somefile; foo = 1; }}',
+        f'builtins.filterSource 1 {d}/dir',
     ]
     _compare_each(nix, cases)

@@ -73,7 +73,7 @@ def _closure(sess: _Session, path: str) -> set[str]:
 def _derivation_strict(ev, pos, args):
     attrs = ev.force_attrs(args, pos)
     if "name" not in attrs:
-        raise EvalError("required attribute 'name' missing", pos)
+        raise EvalError("attribute 'name' missing for call to 'derivationStrict'", pos)
     drv_name = str(ev.force_string_no_context(attrs["name"], pos))
 
     structured = "__structuredAttrs" in attrs and ev.force_bool(attrs["__structuredAttrs"], pos)

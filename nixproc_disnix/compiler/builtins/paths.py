@@ -83,7 +83,7 @@ def _read_file(ev, pos, v):
         with open(_fs(path), "rb") as f:
             data = f.read()
     except IsADirectoryError as e:
-        raise _sys("reading file", path, e, pos) from None
+        raise EvalError(f"reading from file: {e.strerror}", pos) from None
     except OSError as e:
         raise _sys("opening file", path, e, pos) from None
     if b"\0" in data:

@@ -77,6 +77,8 @@ def _bracket(p: str, i: int) -> tuple[str, int]:
                 raise _Invalid()
             parts.append(_lit(lo) + "-" + _lit(hi))
             j += 3
+            if j + 1 < len(items) and items[j] == ("char", "-"):
+                raise _Invalid()  # a range cannot start where another ends
             continue
         parts.append(val if kind == "class" else _lit(val))
         j += 1
