@@ -62,6 +62,7 @@ _IND_OPEN = re.compile(r"''(?: *\n)?")
 _STRING_BODY = re.compile(r'(?:[^$"\\]|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])+')
 _IND_BODY = re.compile(r"(?:[^$']|\$[^{']|'[^'$])+")
 _ESCAPE = re.compile(r"\\([\s\S])|\r\n?")
+_UNESCAPED_NUL = re.compile(r"(?:[^\\\0]|\\[\s\S])*\0")
 _DBL_MIN = 2.2250738585072014e-308
 _PATH_START_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+/~<")
 _AFTER_ID_AMBIGUOUS = frozenset("./:+")
@@ -80,6 +81,11 @@ def unescape(text: str) -> str:
             return "\n"
         return {"n": "\n", "r": "\r", "t": "\t"}.get(c, c)
 
+    if "\0" in text:
+        # unescapeStr walks a C string: an unescaped NUL ends the text.
+        m = _UNESCAPED_NUL.match(text)
+        if m is not None:
+            text = text[:m.end() - 1]
     return _ESCAPE.sub(replace, text) if ("\\" in text or "\r" in text) else text
 
 
@@ -105,12 +111,17 @@ class Lexer:
         # reports an unexpected end of file there.
         self.last_line = 1
         self.last_col = 1
+        # Start of the lexeme before that one (flex's ``prev_yylloc``): where Nix
+        # puts a path's end, and then the end of file, when a path ends the input.
+        self.prev_line = 1
+        self.prev_col = 1
         self.states: list[int] = []
 
     # -- position bookkeeping ------------------------------------------------
 
     def _advance(self, lexeme: str) -> None:
         """Move past ``lexeme``, counting lines as Nix's adjustLoc does (CR/LF is one)."""
+        self.prev_line, self.prev_col = self.last_line, self.last_col
         self.last_line, self.last_col = self.line, self.col
         self.pos += len(lexeme)
         if "\n" not in lexeme and "\r" not in lexeme:
@@ -131,6 +142,7 @@ class Lexer:
     def _token(self, kind: str, value: str, lexeme: str) -> Token:
         tok = Token(kind, value, self.pos, self.line, self.col)
         self._advance(lexeme)
+        tok.end_line, tok.end_column, tok.end_pos = self.line, self.col, self.pos
         return tok
 
     def error(self, message: str) -> ParseError:
@@ -142,9 +154,22 @@ class Lexer:
 
     # -- the scanner -------------------------------------------------------
 
-    def tokens(self) -> list[Token]:
-        """All tokens of the source, with formals-opening braces marked."""
-        toks = list(self._scan())
+    def tokens(self, deferred_errors: bool = False) -> list[Token]:
+        """All tokens of the source, with formals-opening braces marked.
+
+        Nix's parser pulls tokens one at a time, so a syntax error before an
+        invalid token (an integer too large, a trailing slash) is the one Nix
+        reports.  With ``deferred_errors`` a lexical error does not raise here:
+        it ends the list as a LEXERROR token whose value is the error, for the
+        parser to raise when it gets that far.
+        """
+        toks: list[Token] = []
+        try:
+            toks.extend(self._scan())
+        except ParseError as err:
+            if not deferred_errors:
+                raise
+            toks.append(Token("LEXERROR", err, self.pos, self.line, self.col))  # type: ignore[arg-type]
         mark_formals(toks)
         return toks
 
@@ -153,6 +178,11 @@ class Lexer:
         end = len(text)
         while self.pos < end:
             state = self.state
+            if state == DEFAULT and text[self.pos] == "\0":
+                # Nix's catch-all rule returns the byte as the token number, and
+                # token 0 is the end of input for bison: nothing after a NUL counts.
+                self._advance("\0")
+                break
             if state == DEFAULT:
                 tok = self._scan_default()
             elif state == STRING:
@@ -164,10 +194,14 @@ class Lexer:
             if tok is not None:
                 yield tok
         if self.state == INPATH:
+            # Flex's <<EOF>> rule runs no user action, so the location Nix restores
+            # is that of the lexeme before the path's last piece; the end of file
+            # is then reported there as well.
             self.states.pop()
-            yield Token("PATH_END", "", self.pos, self.line, self.col)
+            self.last_line, self.last_col = self.prev_line, self.prev_col
+            yield Token("PATH_END", "", self.pos, self.prev_line, self.prev_col)
         elif self.state == INPATH_SLASH:
-            raise self.error("path has a trailing slash")
+            raise ParseError("path has a trailing slash", Pos(self.file, self.last_line, self.last_col))
 
     def _scan_default(self) -> Token | None:
         text, pos = self.text, self.pos
@@ -319,8 +353,10 @@ class Lexer:
             return self._token("STR", lexeme, lexeme)
         if state == INPATH_SLASH:
             raise self.error("path has a trailing slash")
+        # Nix re-reads this character in the default state and gives the path's
+        # end the location of the path's last piece.
         self.states.pop()
-        return Token("PATH_END", "", pos, self.line, self.col)
+        return Token("PATH_END", "", pos, self.last_line, self.last_col)
 
 
 def mark_formals(toks: list[Token]) -> None:
@@ -336,7 +372,9 @@ def mark_formals(toks: list[Token]) -> None:
             continue
         nxt = toks[i + 1].type if i + 1 < n else None
         formals = False
-        if nxt == "ELLIPSIS":
+        if i >= 2 and toks[i - 1].type == "AT" and toks[i - 2].type == "ID":
+            formals = True  # only formals may follow ``x @``
+        elif nxt == "ELLIPSIS":
             formals = True
         elif nxt == "RBRACE":
             formals = i + 2 < n and toks[i + 2].type in ("COLON", "AT")
@@ -345,6 +383,8 @@ def mark_formals(toks: list[Token]) -> None:
             if after in ("COMMA", "QUESTION"):
                 formals = True
             elif after == "RBRACE":
-                formals = i + 3 < n and toks[i + 3].type in ("COLON", "AT")
+                # ``{ x }`` is never a valid set: as in Nix's GLR parser, the
+                # formals reading is the one that survives longest.
+                formals = True
         if formals:
             tok.type = "FORMALS_LBRACE"

@@ -16,6 +16,7 @@ from typing import Any
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import Lexer as LarkLexer
+from lark.parsers.lalr_analysis import Reduce
 
 from ..errors import ParseError, Pos
 from . import ast
@@ -542,7 +543,8 @@ def _syntax_error(err: UnexpectedToken, lexer: Lexer) -> ParseError:
         pos = Pos(lexer.file, tok.line, tok.column)
         unexpected = DISPLAY_NAMES.get(tok.type, tok.type)
         if tok.type == "CHAR":
-            unexpected = f"'{tok.value}'"
+            # Bytes the grammar never mentions are bison's undefined token.
+            unexpected = "invalid token"
     expected = sorted({DISPLAY_NAMES.get(t, t) for t in err.expected})
     message = f"syntax error, unexpected {unexpected}"
     if 0 < len(expected) <= 4:
@@ -550,16 +552,55 @@ def _syntax_error(err: UnexpectedToken, lexer: Lexer) -> ParseError:
     return ParseError(message, pos)
 
 
+def _default_reductions(state: Any) -> None:
+    """Reduce as bison does on a token it cannot shift, before reporting it.
+
+    Bison's tables give most states a default reduction (the state's most common
+    one) that it takes whatever the next token, so Nix runs the semantic actions
+    below an erroneous token, or before reading past a consistent state, and those
+    can fail first (duplicate attributes or formals, dynamic ``inherit`` or
+    ``let`` attributes).  Lark stops at once; this replays those reductions.
+    """
+    states, callbacks = state.parse_conf.states, state.parse_conf.callbacks
+    state_stack, value_stack = state.state_stack, state.value_stack
+    for _ in range(100_000):
+        reductions = [arg for term, (action, arg) in states[state_stack[-1]].items()
+                      if term.isupper() and action is Reduce]
+        if not reductions:
+            return
+        rule = max(reductions, key=reductions.count)
+        size = len(rule.expansion)
+        goto = states[state_stack[-1 - size]].get(rule.origin.name)
+        if goto is None:
+            return
+        children = value_stack[-size:] if size else []
+        if size:
+            del state_stack[-size:]
+            del value_stack[-size:]
+        value_stack.append(callbacks[rule](children))
+        state_stack.append(goto[1])
+
+
 def parse(source: Source, check_scopes: bool = True) -> ast.Expr:
     """Parse ``source`` into an AST; raise :class:`ParseError` as Nix would reject it."""
     lexer = Lexer(source)
-    tokens = lexer.tokens()
+    tokens = lexer.tokens(deferred_errors=True)
     with _LOCK:
         parser = _parser()
         _BUILDER.file, _BUILDER.base_dir = source.file, source.base_dir
         try:
             expr = parser.parse(tokens)
         except UnexpectedToken as err:
+            try:
+                _default_reductions(err.state)
+            except VisitError as inner:
+                if isinstance(inner.orig_exc, ParseError):
+                    raise inner.orig_exc from None
+                raise
+            except ParseError as inner:
+                raise inner from None
+            if err.token.type == "LEXERROR":
+                raise err.token.value from None
             raise _syntax_error(err, lexer) from None
         except VisitError as err:
             if isinstance(err.orig_exc, ParseError):
