@@ -359,12 +359,22 @@ class Lexer:
         return Token("PATH_END", "", pos, self.last_line, self.last_col)
 
 
+# Tokens after which an expression that may be a lambda starts; elsewhere (an
+# argument, a list element, an operand) a '{' can only open a set, and Nix's GLR
+# parser never tries formals there.
+LAMBDA_MAY_FOLLOW = frozenset({"COLON", "SEMI", "IN", "LPAR", "DOLLAR_CURLY", "EQUAL", "QUESTION",
+                                "THEN", "ELSE", "IF", "ASSERT", "WITH"})
+
+
 def mark_formals(toks: list[Token]) -> None:
     """Retype each ``{`` that opens a lambda's formals as FORMALS_LBRACE.
 
-    Nix's GLR parser tells ``{ a, b }: ...`` from ``{ a = b; }`` by trying both; an
-    LALR parser needs the decision up front, and the token after the brace (or,
-    for ``{ }`` and ``{ x }``, the one after the closing brace) always settles it.
+    Nix's GLR parser tells ``{ a, b }: ...`` from ``{ a = b; }`` by trying both
+    where a lambda may start; an LALR parser needs the decision up front.  The
+    token before the brace says whether formals are possible at all, the token
+    after it (or, for ``{ }``, the one after the closing brace) settles it, and
+    for the one tie left (``{ }`` then a token neither reading takes) the parser
+    reports the formals' error as Nix does.
     """
     n = len(toks)
     for i, tok in enumerate(toks):
@@ -374,6 +384,8 @@ def mark_formals(toks: list[Token]) -> None:
         formals = False
         if i >= 2 and toks[i - 1].type == "AT" and toks[i - 2].type == "ID":
             formals = True  # only formals may follow ``x @``
+        elif i > 0 and toks[i - 1].type not in LAMBDA_MAY_FOLLOW:
+            formals = False  # a function argument, list element, operand: a set
         elif nxt == "ELLIPSIS":
             formals = True
         elif nxt == "RBRACE":

@@ -8,6 +8,7 @@ formals are checked for duplicates.  Variable scoping is checked afterwards by
 """
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from pathlib import Path as FsPath
@@ -18,9 +19,10 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lexer import Lexer as LarkLexer
 from lark.parsers.lalr_analysis import Reduce
 
-from ..errors import ParseError, Pos
+from ..errors import NixprocError, ParseError, Pos
 from . import ast
-from .lexer import DISPLAY_NAMES, Lexer, Source, unescape
+from .lexer import DISPLAY_NAMES, LAMBDA_MAY_FOLLOW, Lexer, Source, unescape
+from .printer import show_id  # Nix prints names in messages as it prints identifiers
 from .scope import bind_vars
 from .strip import strip_indentation
 
@@ -54,14 +56,78 @@ def home_dir() -> str:
     return pwd.getpwuid(os.getuid()).pw_dir
 
 
+class _Tokens:
+    """The tokens of one source, with where its end of file is reported."""
+
+    def __init__(self, tokens: list[Token], eof: Pos) -> None:
+        self.tokens = tokens
+        self.eof = eof
+
+
 class _TokenStream(LarkLexer):
-    """Lark's custom-lexer hook: the tokens were produced up front by :class:`Lexer`."""
+    """Lark's custom-lexer hook: the tokens were produced up front by :class:`Lexer`.
+
+    Tokens are handed over one at a time while the parser runs, so the parser's
+    state is at hand for the one decision that needs it: after ``{ }`` where a
+    lambda may start, Nix's GLR parser also tries empty formals, and when the
+    next token fits neither reading it reports the formals' error (and runs none
+    of the semantic actions it deferred while the readings were split).
+    """
+
+    __future_interface__ = 1
 
     def __init__(self, lexer_conf: Any) -> None:
         pass
 
-    def lex(self, data: Any) -> Any:  # type: ignore[override]
-        return iter(data)
+    def lex(self, lexer_state: Any, parser_state: Any) -> Any:  # type: ignore[override]
+        data = lexer_state.text
+        stream: _Tokens = getattr(data, "text", data)
+        toks = stream.tokens
+        for i, tok in enumerate(toks):
+            if tok.type != "LEXERROR" and _after_empty_braces(toks, i) and not _accepts(parser_state, tok.type):
+                raise _formals_error(tok, Pos(stream.eof.file, tok.line, tok.column))
+            yield tok
+        if _after_empty_braces(toks, len(toks)) and not _accepts(parser_state, "$END"):
+            raise _formals_error(None, stream.eof)
+
+
+def _after_empty_braces(toks: list[Token], i: int) -> bool:
+    """Whether token ``i`` follows a ``{ }`` where a lambda may start."""
+    return (i >= 2 and toks[i - 1].type == "RBRACE" and toks[i - 2].type == "LBRACE"
+            and (i == 2 or toks[i - 3].type in LAMBDA_MAY_FOLLOW))
+
+
+def _accepts(parser_state: Any, token_type: str) -> bool:
+    """Whether the LALR tables shift ``token_type`` (after reductions) from this
+    state: the reductions are simulated on a copy of the state stack only."""
+    states, end_state = parser_state.parse_conf.states, parser_state.parse_conf.end_state
+    stack = list(parser_state.state_stack)
+    while True:
+        action = states[stack[-1]].get(token_type)
+        if action is None:
+            return False
+        if action[0] is not Reduce:
+            return True
+        rule = action[1]
+        if rule.expansion:
+            del stack[-len(rule.expansion):]
+        goto = states[stack[-1]].get(rule.origin.name)
+        if goto is None:
+            return False
+        stack.append(goto[1])
+        if token_type == "$END" and stack[-1] == end_state:
+            return True
+
+
+def _formals_error(tok: Token | None, pos: Pos) -> ParseError:
+    unexpected = "end of file" if tok is None else _display(tok)
+    return ParseError(f"syntax error, unexpected {unexpected}, expecting ':' or '@'", pos)
+
+
+def _display(tok: Token) -> str:
+    if tok.type == "CHAR":
+        return "invalid token"  # bytes the grammar never mentions are bison's undefined token
+    return DISPLAY_NAMES.get(tok.type, tok.type)
 
 
 class _Builder(Transformer):
@@ -121,9 +187,9 @@ class _Builder(Transformer):
             seen.setdefault(formal.name, []).append(formal)
         for name, occurrences in seen.items():
             if len(occurrences) > 1:
-                raise ParseError(f"duplicate formal function argument '{name}'", occurrences[1].pos)
+                raise ParseError(f"duplicate formal function argument '{show_id(name)}'", occurrences[1].pos)
         if arg is not None and arg in seen:
-            raise ParseError(f"duplicate formal function argument '{arg}'", pos)
+            raise ParseError(f"duplicate formal function argument '{show_id(arg)}'", pos)
         return ast.Formals(formals, ellipsis)
 
     def assert_(self, c: list) -> ast.Expr:
@@ -219,10 +285,13 @@ class _Builder(Transformer):
         node = c[1]
         if node.pos is None or isinstance(node, ast.String):
             node.pos = self.pos(c[0])
+        self.starts[id(node)] = (node, self.pos(c[0]))
         return node
 
     def ind_string(self, c: list) -> ast.Expr:
-        return strip_indentation(self.pos(c[0]), c[1])
+        node = strip_indentation(self.pos(c[0]), c[1])
+        self.starts[id(node)] = (node, self.pos(c[0]))
+        return node
 
     def path(self, c: list) -> ast.Expr:
         return c[0]
@@ -247,7 +316,9 @@ class _Builder(Transformer):
         attrs: ast.Attrs = c[2]
         self._place_binds(attrs, c[1])
         attrs.recursive = True
-        return ast.Select(attrs, ["body"], None, None)
+        node = ast.Select(attrs, ["body"], None, None)
+        self.starts[id(node)] = (node, self.pos(c[0]))
+        return node
 
     def rec_attrs(self, c: list) -> ast.Expr:
         attrs: ast.Attrs = c[2]
@@ -339,7 +410,7 @@ class _Builder(Transformer):
         names, where = c[2], self.end_pos(c[1])
         for name in names:
             if name in attrs.attrs:
-                _dup_attr(name, where, attrs.attrs[name].pos)
+                _dup_attr(show_id(name), where, attrs.attrs[name].pos)
             var = ast.Var(name, None)
             self.inherits.setdefault(id(attrs), []).append(var)
             attrs.attrs[name] = ast.AttrDef(var, where, inherited=True)
@@ -350,7 +421,7 @@ class _Builder(Transformer):
         source, names, where = c[3], c[5], self.end_pos(c[4])
         for name in names:
             if name in attrs.attrs:
-                _dup_attr(name, where, attrs.attrs[name].pos)
+                _dup_attr(show_id(name), where, attrs.attrs[name].pos)
             select = ast.Select(source, [name], None, None)
             self.inherits.setdefault(id(attrs), []).append(select)
             attrs.attrs[name] = ast.AttrDef(select, where)
@@ -392,7 +463,7 @@ class _Builder(Transformer):
                 if name in target.attrs:
                     # Nix reports this one the other way round: the new position in
                     # the message, the earlier one as the error's location.
-                    _dup_attr(name, target.attrs[name].pos, attr.pos)
+                    _dup_attr(show_id(name), target.attrs[name].pos, attr.pos)
                 target.attrs[name] = attr
             return
         _dup_attr(_show_path(path), pos, existing.pos)
@@ -534,51 +605,84 @@ def _parser() -> Lark:
     return _PARSER
 
 
-def _syntax_error(err: UnexpectedToken, lexer: Lexer) -> ParseError:
+# Terminals in the order of bison's symbol numbers for Nix 2.8's parser.y (declared
+# tokens, then operators from the precedence declarations, then the character
+# literals as the grammar first uses them).
+_BISON_ORDER = {t: i for i, t in enumerate([
+    "$END", "ID", "STR", "IND_STR", "IND_STR_LIT", "INT", "FLOAT", "PATH", "HPATH", "SPATH", "PATH_END", "URI",
+    "IF", "THEN", "ELSE", "ASSERT", "WITH", "LET", "IN", "REC", "INHERIT", "EQ", "NEQ", "AND", "OR", "IMPL",
+    "OR_KW", "DOLLAR_CURLY", "IND_STRING_OPEN", "IND_STRING_CLOSE", "ELLIPSIS", "LT", "GT", "LEQ", "GEQ",
+    "UPDATE", "PLUS", "MINUS", "STAR", "SLASH", "CONCAT", "QUESTION", "COLON", "LBRACE", "FORMALS_LBRACE",
+    "RBRACE", "AT", "SEMI", "BANG", "DOT", "DQUOTE", "LPAR", "RPAR", "LSQB", "RSQB", "EQUAL", "COMMA"])}
+# Our token kinds that are one token for bison.
+_EXPECTED_NAMES = {"$END": "end of file", "IND_STR_LIT": "IND_STR"}
+
+
+def _syntax_error(err: UnexpectedToken, lexer: Lexer, list_expected: bool = True) -> ParseError:
     tok = err.token
     if tok.type == "$END":
         pos = Pos(lexer.file, lexer.last_line, lexer.last_col)
         unexpected = "end of file"
     else:
         pos = Pos(lexer.file, tok.line, tok.column)
-        unexpected = DISPLAY_NAMES.get(tok.type, tok.type)
-        if tok.type == "CHAR":
-            # Bytes the grammar never mentions are bison's undefined token.
-            unexpected = "invalid token"
-    expected = sorted({DISPLAY_NAMES.get(t, t) for t in err.expected})
+        unexpected = _display(tok)
+    # Bison lists what the state it stops in (after its default reductions)
+    # expects, in the order of its token numbers.
+    state = err.state
+    if state is None:
+        terminals = set(err.expected)
+    elif state.state_stack[-1] == state.parse_conf.end_state:
+        terminals = {"$END"}
+    else:
+        terminals = {t for t in state.parse_conf.states[state.state_stack[-1]] if t.isupper()}
+    names = {_EXPECTED_NAMES.get(t, DISPLAY_NAMES.get(t, t)): _BISON_ORDER.get(t, len(_BISON_ORDER))
+             for t in terminals}
+    expected = sorted(names, key=lambda n: (names[n], n))
     message = f"syntax error, unexpected {unexpected}"
-    if 0 < len(expected) <= 4:
+    if list_expected and 0 < len(expected) <= 4:
         message += ", expecting " + " or ".join(expected)
     return ParseError(message, pos)
 
 
-def _default_reductions(state: Any) -> None:
-    """Reduce as bison does on a token it cannot shift, before reporting it.
+# Bison's %nonassoc levels: their operators after a complete comparison of the
+# same level hit an explicit error entry, with no default reduction first.
+_NONASSOC = {"eq": {"EQ", "NEQ"}, "cmp": {"LT", "GT", "LEQ", "GEQ"}}
 
-    Bison's tables give most states a default reduction (the state's most common
-    one) that it takes whatever the next token, so Nix runs the semantic actions
-    below an erroneous token, or before reading past a consistent state, and those
-    can fail first (duplicate attributes or formals, dynamic ``inherit`` or
-    ``let`` attributes).  Lark stops at once; this replays those reductions.
+
+def _default_reductions(state: Any, consistent_only: bool, token_type: str = "") -> bool:
+    """Reduce as bison does before it reports an error, which Lark does not.
+
+    Bison reduces without reading the next token in a state whose only action is
+    a reduction; when the next token cannot be read at all (the lexer fails)
+    that is as far as Nix gets (``consistent_only``).  On a token it cannot
+    shift, bison also takes each state's default reduction (its most common
+    one).  Either way Nix runs semantic actions that can fail first (duplicate
+    attributes or formals, dynamic ``inherit`` or ``let`` attributes).
+    Returns True when it stopped at a %nonassoc error (``a == b == c``).
     """
     states, callbacks = state.parse_conf.states, state.parse_conf.callbacks
     state_stack, value_stack = state.state_stack, state.value_stack
     for _ in range(100_000):
-        reductions = [arg for term, (action, arg) in states[state_stack[-1]].items()
-                      if term.isupper() and action is Reduce]
+        actions = [a for term, a in states[state_stack[-1]].items() if term.isupper()]
+        reductions = [arg for action, arg in actions if action is Reduce]
         if not reductions:
-            return
+            return False
         rule = max(reductions, key=reductions.count)
+        if consistent_only and (len(reductions) < len(actions) or any(r != rule for r in reductions)):
+            return False
         size = len(rule.expansion)
+        if size == 3 and token_type in _NONASSOC.get(rule.origin.name, ()):
+            return True
         goto = states[state_stack[-1 - size]].get(rule.origin.name)
         if goto is None:
-            return
+            return False
         children = value_stack[-size:] if size else []
         if size:
             del state_stack[-size:]
             del value_stack[-size:]
         value_stack.append(callbacks[rule](children))
         state_stack.append(goto[1])
+    return False
 
 
 def parse(source: Source, check_scopes: bool = True) -> ast.Expr:
@@ -589,10 +693,10 @@ def parse(source: Source, check_scopes: bool = True) -> ast.Expr:
         parser = _parser()
         _BUILDER.file, _BUILDER.base_dir = source.file, source.base_dir
         try:
-            expr = parser.parse(tokens)
+            expr = parser.parse(_Tokens(tokens, Pos(lexer.file, lexer.last_line, lexer.last_col)))
         except UnexpectedToken as err:
             try:
-                _default_reductions(err.state)
+                nonassoc = _default_reductions(err.state, err.token.type == "LEXERROR", err.token.type)
             except VisitError as inner:
                 if isinstance(inner.orig_exc, ParseError):
                     raise inner.orig_exc from None
@@ -601,11 +705,13 @@ def parse(source: Source, check_scopes: bool = True) -> ast.Expr:
                 raise inner from None
             if err.token.type == "LEXERROR":
                 raise err.token.value from None
-            raise _syntax_error(err, lexer) from None
+            raise _syntax_error(err, lexer, list_expected=not nonassoc) from None
         except VisitError as err:
             if isinstance(err.orig_exc, ParseError):
                 raise err.orig_exc from None
             raise
+        except ParseError as err:
+            raise err from None
         finally:
             _BUILDER.starts.clear()
             _BUILDER.inherits.clear()
@@ -615,10 +721,18 @@ def parse(source: Source, check_scopes: bool = True) -> ast.Expr:
 
 
 def read_source_file(path: str) -> Source:
-    """A file as Nix reads it: bytes as latin-1 text, positions named by the path."""
+    """A file as Nix reads it: bytes as latin-1 text, positions named by the path;
+    a directory stands for its ``default.nix``."""
     absolute = os.path.abspath(path)
-    with open(absolute, "rb") as f:
-        text = f.read().decode("latin-1")
+    if not os.path.lexists(absolute):
+        raise NixprocError(f"getting status of '{absolute}': {os.strerror(errno.ENOENT)}")
+    if os.path.isdir(absolute):
+        absolute = os.path.join(absolute, "default.nix")
+    try:
+        with open(absolute, "rb") as f:
+            text = f.read().decode("latin-1")
+    except OSError as err:
+        raise NixprocError(f"opening file '{absolute}': {os.strerror(err.errno or 0)}") from None
     return Source(text, absolute, os.path.dirname(absolute))
 
 

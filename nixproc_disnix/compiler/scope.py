@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import ParseError
 from . import ast
+from .printer import show_id  # Nix prints names in messages as it prints identifiers
 
 _NAMES = json.loads(Path(__file__).with_name("global_names.json").read_text())
 
@@ -56,7 +57,7 @@ def _var(e: ast.Var, env: StaticEnv) -> None:
         cur = cur.up
         level += 1
     if with_level == -1:
-        raise ParseError(f"undefined variable '{e.name}'", e.pos)
+        raise ParseError(f"undefined variable '{show_id(e.name)}'", e.pos)
     e.level, e.from_with = with_level, True
 
 

@@ -12,10 +12,11 @@ import subprocess
 from dataclasses import dataclass
 
 from nixproc_disnix.compiler.lexer import Source
-from nixproc_disnix.compiler.oracle import Outcome, _nix_env, same_parse
+from nixproc_disnix.compiler.oracle import Outcome, _nix_env, normalise, same_parse
 from nixproc_disnix.compiler.parser import parse
-from nixproc_disnix.compiler.printer import show
-from nixproc_disnix.errors import NixprocError
+from nixproc_disnix.compiler.printer import show, show_id
+from nixproc_disnix.deep import run_deep
+from nixproc_disnix.errors import NixprocError, ParseError
 
 # Nix writes «stdin» UTF-8 encoded whatever the encoding of the source is.
 _STDIN_POS = re.compile(rb"at \xc2\xabstdin\xc2\xbb:(\d+):(\d+):")
@@ -30,6 +31,7 @@ class Result:
     outcome: Outcome
     pos: tuple[int, int] | None  # (line, column) of the error, None on success
     detail: str  # full error text (Nix's whole stderr), for failure messages
+    crashed: bool = False  # nix-instantiate died of a signal or an internal exception (a Nix bug)
 
 
 def nix_result(source: bytes, cwd: str) -> Result:
@@ -38,7 +40,11 @@ def nix_result(source: bytes, cwd: str) -> Result:
     proc = subprocess.run([exe, *NIX_ARGS], input=source, cwd=cwd, capture_output=True, env=_nix_env())
     if proc.returncode == 0:
         return Result(Outcome(True, proc.stdout.decode("latin-1").removesuffix("\n")), None, "")
+    if proc.returncode < 0:
+        return Result(Outcome(False, f"nix-instantiate died of signal {-proc.returncode}"), None, "", crashed=True)
     stderr = proc.stderr.decode("latin-1").strip()
+    if stderr.startswith("error: basic_string: "):  # a C++ exception escaping Nix's parser
+        return Result(Outcome(False, stderr.splitlines()[0]), None, stderr, crashed=True)
     m = _STDIN_POS.search(proc.stderr)
     pos = (int(m.group(1)), int(m.group(2))) if m else None
     return Result(Outcome(False, stderr.splitlines()[0] if stderr else ""), pos,
@@ -47,18 +53,129 @@ def nix_result(source: bytes, cwd: str) -> Result:
 
 def our_result(source: bytes, cwd: str) -> Result:
     try:
-        return Result(Outcome(True, show(parse(Source(source.decode("latin-1"), "«stdin»", cwd)))), None, "")
+        # On a deep stack, as the CLI runs it: deeply nested input is fine.
+        text = run_deep(lambda: show(parse(Source(source.decode("latin-1"), "«stdin»", cwd))))
+        return Result(Outcome(True, text), None, "")
     except NixprocError as err:
         pos = (err.pos.line, err.pos.column) if err.pos is not None else None
         return Result(Outcome(False, err.one_line()), pos, err.one_line())
 
 
+# Printed ASTs that are not Nix text: ``same_parse`` re-parses both printed texts
+# to sort let bindings and formals, and Nix's printer (which ours copies) writes an
+# interpolated path's first segment with its trailing slash (``(/d/a/ + x)``), the
+# root path as ``/``, ``assert`` bare where it is an operand, and keyword attribute
+# names bare (``{ then = 1; }``).  Make them parseable the
+# same way on both sides before comparing.
+_TRAILING_SLASH_PATH = re.compile(r"(?<![A-Za-z0-9._+\-/])(/(?:[A-Za-z0-9._+\-]+/)*)(?![A-Za-z0-9._+\-/])")
+_KEYWORD_NAME = re.compile(r"(?:(?<=[{;] )|(?<=\(let ))(then|else|assert|with|let|in|rec|inherit)(?= = )")
+
+
+def _reparseable(printed: str) -> str:
+    printed = _TRAILING_SLASH_PATH.sub(r"\1.trailing-slash", printed)
+    return _wrap_operand_asserts(_KEYWORD_NAME.sub(r'"\1"', printed))
+
+
+_OPERATOR_ENDS = ("+", "//", "==", "!=", "&&", "||", "->", "++", "!")
+
+
+def _wrap_operand_asserts(printed: str) -> str:
+    """Parenthesise ``assert`` where Nix prints it as an operand or argument
+    (``("a" + assert c; b)``), up to the end of the enclosing group.  Printed
+    strings escape ``$``, so a ``"${`` opens a printed dynamic attribute name."""
+    out: list[str] = []
+    groups: list[list] = [["", 0]]  # [closing text, parentheses owed]
+    i, n = 0, len(printed)
+    while i < n:
+        c = printed[i]
+        if printed.startswith('"${', i):
+            groups.append(['}"', 0])
+            out.append('"${')
+            i += 3
+            continue
+        if c == '"':
+            j = i + 1
+            while j < n and printed[j] != '"':
+                j += 2 if printed[j] == "\\" else 1
+            out.append(printed[i:j + 1])
+            i = j + 1
+            continue
+        if c in "([{":
+            groups.append([{"(": ")", "[": "]", "{": "}"}[c], 0])
+        elif len(groups) > 1 and printed.startswith(groups[-1][0], i):
+            closing, owed = groups.pop()
+            out.append(")" * owed + closing)
+            i += len(closing)
+            continue
+        elif printed.startswith("assert ", i) and (i == 0 or not (printed[i - 1].isalnum() or printed[i - 1] in "_'-")):
+            before = "".join(out).rstrip()
+            if before and (before.endswith(_OPERATOR_ENDS) or before[-1].isalnum() or before[-1] in "_'\")]}"):
+                out.append("(")
+                groups[-1][1] += 1
+        out.append(c)
+        i += 1
+    out.append(")" * groups[0][1])
+    return "".join(out)
+
+
+def same(ours: Outcome, theirs: Outcome, cwd: str) -> bool:
+    """``oracle.same_parse``, also for printed texts that do not parse again."""
+    try:
+        return same_parse(ours, theirs, cwd)
+    except ParseError:
+        return normalise(_reparseable(ours.text), cwd) == normalise(_reparseable(theirs.text), cwd)
+
+
 def compare(source: bytes, cwd: str) -> tuple[Result, Result, bool]:
     """(ours, Nix's, same parse) for ``source`` read from standard input in ``cwd``."""
     ours, theirs = our_result(source, cwd), nix_result(source, cwd)
-    return ours, theirs, same_parse(ours.outcome, theirs.outcome, cwd)
+    return ours, theirs, run_deep(lambda: same(ours.outcome, theirs.outcome, cwd))
 
 
 def describe(source: bytes, ours: Result, theirs: Result) -> str:
     return (f"\ninput:  {source!r}\nours:   {ours.outcome.text} (pos {ours.pos})"
             f"\nnix:    {theirs.outcome.text} (pos {theirs.pos})\n{theirs.detail}")
+
+
+def undefined_variables(source: bytes, cwd: str) -> set[tuple[str, tuple[int, int]]]:
+    """Every (name as messages show it, (line, column)) our scope check finds
+    undefined in ``source``, not just the first: each culprit is renamed to a
+    builtin and the check re-run."""
+    import dataclasses
+
+    from nixproc_disnix.compiler import ast
+    from nixproc_disnix.compiler.scope import bind_vars
+
+    tree = parse(Source(source.decode("latin-1"), "«stdin»", cwd), check_scopes=False)
+    variables: list[ast.Var] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, ast.Var):
+            variables.append(node)
+        if isinstance(node, (list, tuple)):
+            for x in node:
+                walk(x)
+        elif isinstance(node, dict):
+            for x in node.values():
+                walk(x)
+        elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+            for f in dataclasses.fields(node):
+                if f.name != "pos":
+                    walk(getattr(node, f.name))
+
+    run_deep(lambda: walk(tree))
+    found: set[tuple[str, tuple[int, int]]] = set()
+    while True:
+        try:
+            run_deep(lambda: bind_vars(tree))
+            return found
+        except ParseError as err:
+            assert err.pos is not None
+            where = (err.pos.line, err.pos.column)
+            name = err.message.split("'")[1]
+            culprits = [v for v in variables if show_id(v.name) == name and v.pos is not None
+                        and (v.pos.line, v.pos.column) == where]
+            assert culprits, err.one_line()
+            found.add((name, where))
+            for v in culprits:
+                v.name = "true"
