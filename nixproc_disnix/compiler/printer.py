@@ -1,6 +1,7 @@
 """The canonical text of an AST, exactly as ``nix-instantiate --parse`` (Nix 2.8) prints it."""
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 from . import ast
@@ -26,7 +27,9 @@ def show_id(name: str) -> str:
 
 
 def show_float(value: float) -> str:
-    """C++ ``ostream << double``: ``%g`` with six significant digits."""
+    """C++ ``ostream << double``: ``%g`` with six significant digits (NaN keeps its sign)."""
+    if value != value:
+        return "-nan" if math.copysign(1.0, value) < 0 else "nan"
     return "%g" % value
 
 

@@ -21,7 +21,7 @@ PrimOpFn = Callable[..., Any]
 REGISTRY: dict[str, tuple[int, PrimOpFn]] = {}
 
 FAMILIES = ("core", "attrs", "lists", "strings", "paths", "json", "xml", "versions", "regex",
-            "hashing", "context", "derivations", "fetchers")
+            "hashing", "context", "derivations", "fetchers", "toml")
 
 NIX_VERSION = "2.8.0"
 LANG_VERSION = 6
