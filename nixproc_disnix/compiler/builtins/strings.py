@@ -2,7 +2,8 @@
 
 Strings are latin-1 decoded bytes, so Python indexing is byte indexing and
 ``str`` ordering is byte order, as in Nix.  Context is carried through
-(``substring``, ``concatStringsSep``, ``replaceStrings``) the way Nix does.
+(``substring``, ``concatStringsSep``, ``replaceStrings``) the way Nix does;
+the context primops themselves are in :mod:`.context`.
 """
 from __future__ import annotations
 
@@ -174,43 +175,3 @@ def _compare_versions(ev, pos, a, b):
 @primop("splitVersion", 1)
 def _split_version(ev, pos, v):
     return split_version(ev.force_string_no_context(v, pos))
-
-
-# -- context -------------------------------------------------------------------
-
-@primop("unsafeDiscardStringContext", 1)
-def _unsafe_discard_string_context(ev, pos, s):
-    return str(ev.coerce_to_string(s, pos, set()))
-
-
-@primop("hasContext", 1)
-def _has_context(ev, pos, s):
-    return bool(context_of(ev.force_string(s, pos)))
-
-
-@primop("getContext", 1)
-def _get_context(ev, pos, s):
-    infos: dict[str, dict] = {}
-    for elem in sorted(context_of(ev.force_string(s, pos))):
-        if elem.startswith("="):
-            info = infos.setdefault(elem[1:], {"path": False, "all": False, "outputs": []})
-            info["all"] = True
-        elif elem.startswith("!"):
-            output, _, drv = elem[1:].partition("!")
-            info = infos.setdefault(drv, {"path": False, "all": False, "outputs": []})
-            info["outputs"].append(output)
-        else:
-            info = infos.setdefault(elem, {"path": False, "all": False, "outputs": []})
-            info["path"] = True
-    out = Attrs()
-    for path in sorted(infos):
-        info = infos[path]
-        attrs = Attrs()
-        if info["path"]:
-            attrs["path"] = True
-        if info["all"]:
-            attrs["allOutputs"] = True
-        if info["outputs"]:
-            attrs["outputs"] = list(info["outputs"])
-        out[path] = attrs
-    return out
