@@ -370,6 +370,14 @@ class Evaluator:
                 from ..parser import canon_path
 
                 return canon_path(os.path.abspath(candidate))
+        # A real nixpkgs on the search path wins; otherwise <nixpkgs/lib> is ours.
+        from ..lib import lib_file
+
+        ours = lib_file(path)
+        if ours is not None:
+            from ..parser import canon_path
+
+            return canon_path(ours)
         raise ThrownError(f"file '{path}' was not found in the Nix search path "
                         f"(add it using $NIX_PATH or -I)", pos)
 
