@@ -3,39 +3,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable, NoReturn, TypeVar
 
 import click
 
-from ..deep import run_deep
-from ..errors import NixprocError
+from .common import fail, run, write_bytes
 
-T = TypeVar("T")
-
-
-def fail(err: NixprocError, show_trace: bool = False) -> NoReturn:
-    """Print the one-line error (plus the trace on request) and exit 1."""
-    click.echo(err.one_line(), err=True)
-    trace = getattr(err, "trace", None)
-    if show_trace and trace:
-        for what, pos in trace:
-            click.echo(f"       … {what}" + (f" at {pos}" if pos else ""), err=True)
-    sys.exit(1)
-
-
-def run(fn: Callable[[], T], show_trace: bool = False) -> T:
-    """Run library work on a deep stack and turn our errors into one line and exit 1."""
-    try:
-        return run_deep(fn)
-    except NixprocError as err:
-        fail(err, show_trace)
-
-
-def write_bytes(text: str) -> None:
-    """Write Nix text (latin-1 decoded bytes) to standard output unchanged."""
-    sys.stdout.flush()
-    sys.stdout.buffer.write(text.encode("latin-1"))
-    sys.stdout.buffer.flush()
+__all__ = ["fail", "main", "run", "write_bytes"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,3 +61,8 @@ def eval_command(file: str | None, expr: str | None, strict: bool, as_json: bool
                           location=not no_location, attr_paths=list(attr_paths), args=dict(args),
                           argstrs=dict(argstrs), include=list(include))
     write_bytes(run(lambda: evaluate(request), show_trace))
+
+
+from .idassign import nixproc_id_assign  # noqa: E402  (registered after the group exists)
+
+main.add_command(nixproc_id_assign, "id-assign")

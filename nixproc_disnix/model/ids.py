@@ -222,6 +222,25 @@ class IdRequirements(BaseModel):
             )
         return cls.model_construct(services=requirements)
 
+    @classmethod
+    def parse_xml(
+        cls, text: str | bytes, source: str | None = None, service_property: str = DEFAULT_SERVICE_PROPERTY
+    ) -> IdRequirements:
+        """Read the ``--xml`` services form: ``<services><service name="S"><P><elem>R</elem>…</P>…``.
+
+        A property with ``<elem>`` children is a list; one with only text is
+        a string and so requires nothing.
+        """
+        root = _parse_xml_root(text, "services", source)
+        services: dict[str, Any] = {}
+        for service in _named_children(root, "service"):
+            properties: dict[str, Any] = {}
+            for child in service:
+                elems = list(child.iter("elem"))
+                properties[child.tag] = [(elem.text or "").strip() for elem in elems] if elems else child.text
+            services[service.attrib["name"]] = properties
+        return cls.from_services(services, service_property)
+
 
 class DistributionTable(BaseModel):
     """An evaluated distribution model: service → names of the targets it is mapped to."""
@@ -234,6 +253,19 @@ class DistributionTable(BaseModel):
     def from_data(cls, value: Any) -> DistributionTable:
         """Validate service → list of target names (lists may be empty)."""
         return _validate(cls, value, "distribution model", field="targets")
+
+    @classmethod
+    def parse_xml(cls, text: str | bytes, source: str | None = None) -> DistributionTable:
+        """Read the ``--xml`` distribution form: ``<distribution><service name="S"><mapping><target>T</target>…``.
+
+        Every ``<target>`` below a service counts, with or without the
+        ``<mapping>`` wrapper (which may also name a ``<container>``).
+        """
+        root = _parse_xml_root(text, "distribution", source)
+        return cls.from_data({
+            service.attrib["name"]: [(target.text or "").strip() for target in service.iter("target")]
+            for service in _named_children(root, "service")
+        })
 
     def services_per_target(self) -> dict[str, list[str]]:
         """Target → the services mapped to it, both sorted; only targets hosting a service."""

@@ -1,0 +1,37 @@
+"""What every command shares: one-line errors, a deep stack, byte-exact output."""
+from __future__ import annotations
+
+import sys
+from typing import Callable, NoReturn, TypeVar
+
+import click
+
+from ..deep import run_deep
+from ..errors import NixprocError
+
+T = TypeVar("T")
+
+
+def fail(err: NixprocError, show_trace: bool = False) -> NoReturn:
+    """Print the one-line error (plus the trace on request) and exit 1."""
+    click.echo(err.one_line(), err=True)
+    trace = getattr(err, "trace", None)
+    if show_trace and trace:
+        for what, pos in trace:
+            click.echo(f"       … {what}" + (f" at {pos}" if pos else ""), err=True)
+    sys.exit(1)
+
+
+def run(fn: Callable[[], T], show_trace: bool = False) -> T:
+    """Run library work on a deep stack and turn our errors into one line and exit 1."""
+    try:
+        return run_deep(fn)
+    except NixprocError as err:
+        fail(err, show_trace)
+
+
+def write_bytes(text: str) -> None:
+    """Write Nix text (latin-1 decoded bytes) to standard output unchanged."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("latin-1"))
+    sys.stdout.buffer.flush()

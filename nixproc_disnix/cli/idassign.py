@@ -1,0 +1,110 @@
+"""``dydisnix-id-assign`` and ``nixproc-id-assign``: upstream's options over ``idassign.models``."""
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+import click
+
+from ..errors import IdAssignError
+from ..idassign import write_atomically
+from ..idassign.models import (
+    ProcessesModel,
+    ServicesModels,
+    assign_for_processes,
+    assign_for_services,
+    processes_model_files,
+)
+from ..model.ids import DEFAULT_SERVICE_PROPERTY, Ids
+from .common import fail, run
+
+_CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+# --option, processes-model parameter, environment variable (SPEC §5.1).
+_STATE_DIR_OPTIONS = [
+    ("--state-dir", "stateDir", "NIXPROC_STATE_DIR"),
+    ("--runtime-dir", "runtimeDir", "NIXPROC_RUNTIME_DIR"),
+    ("--log-dir", "logDir", "NIXPROC_LOG_DIR"),
+    ("--tmp-dir", "tmpDir", "NIXPROC_TMP_DIR"),
+    ("--cache-dir", "cacheDir", "NIXPROC_CACHE_DIR"),
+    ("--spool-dir", "spoolDir", "NIXPROC_SPOOL_DIR"),
+    ("--lock-dir", "lockDir", "NIXPROC_LOCK_DIR"),
+    ("--lib-dir", "libDir", "NIXPROC_LIB_DIR"),
+]
+
+
+def _emit(ids: Ids, output_xml: bool, output_file: str | None) -> None:
+    """Print the assignments, or replace ``output_file`` with them in one step (only after success)."""
+    text = ids.render_xml() if output_xml else ids.render_nix()
+    if output_file is None or output_file == "-":
+        click.echo(text, nl=False)
+    else:
+        try:
+            write_atomically(output_file, text)
+        except OSError as error:
+            fail(IdAssignError(f"cannot write '{output_file}': {error.strerror}"))
+
+
+@click.command("dydisnix-id-assign", context_settings=_CONTEXT)
+@click.option("-s", "--services", help="Services model (Nix expression or, with --xml, XML).")
+@click.option("-i", "--infrastructure", help="Infrastructure model.")
+@click.option("-d", "--distribution", help="Distribution model; with it, ids are assigned per distribution.")
+@click.option("--id-resources", help="ID resources model: the pools ids come from.")
+@click.option("--ids", help="Previous assignments to keep.")
+@click.option("--service-property", default=DEFAULT_SERVICE_PROPERTY, show_default=True,
+              help="Service attribute listing the resources a service needs ids for.")
+@click.option("--output-file", help="Write to this file (replaced only on success) instead of standard output.")
+@click.option("--output-xml", is_flag=True, help="Write XML instead of a Nix expression.")
+@click.option("--xml", is_flag=True, help="The input models are XML files.")
+@click.option("--extra-params", help="Nix attribute set of extra parameters for the models.")
+@click.option("--show-trace", is_flag=True, help="Show where an evaluation error came from.")
+def dydisnix_id_assign(services: str | None, infrastructure: str | None, distribution: str | None,
+                       id_resources: str | None, ids: str | None, service_property: str,
+                       output_file: str | None, output_xml: bool, xml: bool, extra_params: str | None,
+                       show_trace: bool) -> None:
+    """Assign unique ids (ports, uids, gids) to the services of a Disnix services model."""
+    if services is None:
+        fail(IdAssignError("A services expression must be specified!"))
+    if id_resources is None:
+        fail(IdAssignError("An ID resources expression must be specified!"))
+    models = ServicesModels(services=services, id_resources=id_resources, infrastructure=infrastructure,
+                            distribution=distribution, ids=ids, service_property=service_property,
+                            extra_params=extra_params, xml=xml)
+    _emit(run(lambda: assign_for_services(models), show_trace), output_xml, output_file)
+
+
+def _state_dir_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The state-directory options, each defaulting to its NIXPROC_* variable when that is non-empty."""
+    for option, parameter, variable in reversed(_STATE_DIR_OPTIONS):
+        command = click.option(option, parameter, envvar=variable,
+                               help=f"Passed to the model as {parameter} (env {variable}).")(command)
+    return command
+
+
+@click.command("nixproc-id-assign", context_settings=_CONTEXT)
+@click.argument("processes", required=False, envvar="NIXPROC_PROCESSES")
+@click.option("--id-resources", help="ID resources model [default: idresources.nix beside the processes model].")
+@click.option("--ids", help="Previous assignments [default: ids.nix beside the processes model, if it exists].")
+@click.option("--service-property", default=DEFAULT_SERVICE_PROPERTY, show_default=True,
+              help="Instance attribute listing the resources an instance needs ids for.")
+@_state_dir_options
+@click.option("--force-disable-user-change", is_flag=True,
+              help="Pass forceDisableUserChange = true (env NIXPROC_FORCE_DISABLE_USER_CHANGE).")
+@click.option("--output-file", help="Write here instead of updating the ids file ('-': standard output).")
+@click.option("--output-xml", is_flag=True, help="Write XML (to standard output unless --output-file).")
+@click.option("--extra-params", help="Nix attribute set merged into the processes model's arguments.")
+@click.option("--show-trace", is_flag=True, help="Show where an evaluation error came from.")
+def nixproc_id_assign(processes: str | None, id_resources: str | None, ids: str | None, service_property: str,
+                      force_disable_user_change: bool, output_file: str | None, output_xml: bool,
+                      extra_params: str | None, show_trace: bool, **state_dirs: str | None) -> None:
+    """Assign unique ids to the process instances of a processes model, updating its ids.nix."""
+    if not processes:
+        fail(IdAssignError("A processes Nix expression must be provided!"))
+    resources, previous, ids_file = run(lambda: processes_model_files(processes, id_resources, ids))
+    parameters: dict[str, object] = {name: value for name, value in state_dirs.items() if value}
+    if force_disable_user_change or os.environ.get("NIXPROC_FORCE_DISABLE_USER_CHANGE"):
+        parameters["forceDisableUserChange"] = True
+    model = ProcessesModel(processes=processes, id_resources=resources, ids=previous,
+                           service_property=service_property, parameters=parameters, extra_params=extra_params)
+    result = run(lambda: assign_for_processes(model), show_trace)
+    _emit(result, output_xml, output_file if output_file is not None or output_xml else ids_file)
