@@ -67,6 +67,8 @@ _DBL_MIN = 2.2250738585072014e-308
 _PATH_START_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+/~<")
 _AFTER_ID_AMBIGUOUS = frozenset("./:+")
 
+_new_str = str.__new__
+
 # Start conditions.
 DEFAULT, STRING, IND_STRING, INPATH, INPATH_SLASH = range(5)
 
@@ -124,8 +126,13 @@ class Lexer:
         self.prev_line, self.prev_col = self.last_line, self.last_col
         self.last_line, self.last_col = self.line, self.col
         self.pos += len(lexeme)
-        if "\n" not in lexeme and "\r" not in lexeme:
-            self.col += len(lexeme)
+        if "\r" not in lexeme:
+            newlines = lexeme.count("\n")
+            if newlines:
+                self.line += newlines
+                self.col = len(lexeme) - lexeme.rfind("\n")
+            else:
+                self.col += len(lexeme)
             return
         i, n = 0, len(lexeme)
         while i < n:
@@ -140,7 +147,10 @@ class Lexer:
             i += 1
 
     def _token(self, kind: str, value: str, lexeme: str) -> Token:
-        tok = Token(kind, value, self.pos, self.line, self.col)
+        # Token's own constructor goes through two Python-level wrappers; this
+        # is the lexer's hottest line, so the slots are filled directly.
+        tok = _new_str(Token, value)
+        tok.type, tok.value, tok.start_pos, tok.line, tok.column = kind, value, self.pos, self.line, self.col
         self._advance(lexeme)
         tok.end_line, tok.end_column, tok.end_pos = self.line, self.col, self.pos
         return tok
@@ -176,8 +186,9 @@ class Lexer:
     def _scan(self) -> Iterator[Token]:
         text = self.text
         end = len(text)
+        states = self.states
         while self.pos < end:
-            state = self.state
+            state = states[-1] if states else DEFAULT
             if state == DEFAULT and text[self.pos] == "\0":
                 # Nix's catch-all rule returns the byte as the token number, and
                 # token 0 is the end of input for bison: nothing after a NUL counts.
@@ -185,6 +196,8 @@ class Lexer:
                 break
             if state == DEFAULT:
                 tok = self._scan_default()
+                if tok is None:
+                    continue
             elif state == STRING:
                 tok = self._scan_string()
             elif state == IND_STRING:
