@@ -27,11 +27,6 @@ from nixproc_disnix.model.ids import (
     Ids,
 )
 
-# Processes-model parameters that the state-directory options set (SPEC §1.1, §5.1).
-STATE_DIR_PARAMETERS = (
-    "stateDir", "runtimeDir", "logDir", "tmpDir", "cacheDir", "spoolDir", "lockDir", "libDir",
-)
-
 
 @dataclass(frozen=True)
 class Opaque:

@@ -19,7 +19,13 @@ from click.testing import CliRunner
 from nixproc_disnix.cli.idassign import dydisnix_id_assign, nixproc_id_assign
 from nixproc_disnix.cli.main import main
 from nixproc_disnix.compiler.eval.instantiate import make_evaluator
-from nixproc_disnix.idassign.models import Opaque, distribution_of, requirements_of, to_python
+from nixproc_disnix.idassign.models import (
+    Opaque,
+    call_with_declared,
+    distribution_of,
+    requirements_of,
+    to_python,
+)
 from nixproc_disnix.model.ids import IdResources, Ids
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "webapps-agnostic"
@@ -378,6 +384,16 @@ def test_inputs_match_nix(nix: str, models: Path) -> None:
 
     assert to_python(ev, ev.eval_file(str(models / "idresources.nix"))) == nix_json(nix, "import ./idresources.nix",
                                                                                   models)
+
+
+def test_processes_inputs_match_nix(nix: str, webapps: Path) -> None:
+    ev = make_evaluator([])
+    processes = call_with_declared(ev, ev.eval_file(str(webapps / "processes.nix")),
+                                   ev.eval_string("{ processManager = null; stateDir = \"/srv\"; }"), "processes model")
+    requirements = requirements_of(ev, processes, "requiresUniqueIdsFor", "processes model")
+    theirs = nix_json(nix, "builtins.mapAttrs (n: p: p.requiresUniqueIdsFor) "
+                           "(import ./processes.nix { processManager = null; stateDir = \"/srv\"; })", webapps)
+    assert requirements.services == {name: frozenset(value) for name, value in theirs.items()}
 
 
 def test_written_ids_match_nix(nix: str, webapps: Path) -> None:
