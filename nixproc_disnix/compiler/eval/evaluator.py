@@ -26,6 +26,7 @@ from .values import (
 
 # Expressions whose value needs no thunk: evaluating them is as cheap as wrapping.
 _LITERALS = (ast.Int, ast.Float, ast.String, ast.Path)
+_UNEVALUATED = frozenset((Thunk, Apply, Lazy))
 
 
 class Evaluator:
@@ -98,6 +99,8 @@ class Evaluator:
     def force(self, v: Any, pos: Pos | None = None) -> Any:
         """Evaluate a thunk to weak head normal form (values pass through)."""
         t = type(v)
+        if t not in _UNEVALUATED:
+            return v
         if t is Thunk:
             if v.value is not BLACKHOLE:
                 return v.value
@@ -515,7 +518,11 @@ def _eval_lambda(ev: Evaluator, e: ast.Lambda, env: Env) -> Closure:
 
 def _eval_call(ev: Evaluator, e: ast.Call, env: Env) -> Any:
     fn = ev.eval(e.fun, env)
-    for arg in e.args:
+    args = e.args
+    if type(fn) is PrimOp and fn.arity == len(args):
+        # Saturated builtin call (all operators but + are these): no partial applications.
+        return ev.force(fn.fn(ev, e.pos, *[ev.thunk(arg, env) for arg in args]), e.pos)
+    for arg in args:
         fn = ev.force(ev.call(ev.force(fn, e.pos), ev.thunk(arg, env), e.pos), e.pos)
     return fn
 
@@ -608,6 +615,10 @@ def _eval_binop(ev: Evaluator, e: ast.BinOp, env: Env) -> Any:
     return _BINOPS[e.op](ev, e, env)
 
 
+# What a `+` chain becomes, by the type of its first operand (bool is not int here).
+_FIRST_TYPES: dict[type, str] = {int: "int", float: "float", NixPath: "path"}
+
+
 def _eval_concat_strings(ev: Evaluator, e: ast.ConcatStrings, env: Env) -> Any:
     """``+`` and interpolation: numbers add, a leading path makes a path, else a string."""
     first = not e.force_string
@@ -619,9 +630,7 @@ def _eval_concat_strings(ev: Evaluator, e: ast.ConcatStrings, env: Env) -> Any:
         value = ev.force(ev.eval(part, env), part.pos)
         t = type(value)
         if first:
-            first_type = {int: "int", float: "float", NixPath: "path"}.get(t, "string")
-            if t is bool:
-                first_type = "string"
+            first_type = _FIRST_TYPES.get(t, "string")
         if first_type == "int":
             if t is int:
                 n = wrap_int(n + value)
