@@ -11,7 +11,28 @@ from .common import fail, run, write_bytes
 __all__ = ["fail", "main", "run", "write_bytes"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose heavier subcommands are imported only when they run.
+
+    ``nixproc eval -E 1`` should not pay for pydantic and the id-assign models.
+    """
+
+    lazy_commands = {"id-assign": "nixproc_disnix.cli.idassign:nixproc_id_assign"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy_commands])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = self.lazy_commands.get(name)
+        if target is None:
+            return super().get_command(ctx, name)
+        import importlib
+
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nixproc-disnix")
 def main() -> None:
     """Deploy processes models with any process manager, or with Disnix."""
@@ -63,6 +84,4 @@ def eval_command(file: str | None, expr: str | None, strict: bool, as_json: bool
     write_bytes(run(lambda: evaluate(request), show_trace))
 
 
-from .idassign import nixproc_id_assign  # noqa: E402  (registered after the group exists)
 
-main.add_command(nixproc_id_assign, "id-assign")
