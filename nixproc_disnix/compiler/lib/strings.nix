@@ -175,15 +175,15 @@ rec {
   fileContents = file: removeSuffix "\n" (builtins.readFile file);
 
   # string made acceptable as a derivation name: invalid runs become "-",
-  # no leading dot, at most 207 characters, never empty.
+  # no leading dots, at most 207 characters, never empty.  The context is
+  # dropped: the result is only used as a name.
   sanitizeDerivationName =
     let okRegex = match "[[:alnum:]+_?=-][[:alnum:]+._?=-]*"; in
     string:
-    if okRegex string != null then string
+    if stringLength string <= 207 && okRegex string != null then unsafeDiscardStringContext string
     else lib.trivial.pipe string [
-      # Only used as a name, so the context is not needed.
       unsafeDiscardStringContext
-      (x: if hasPrefix "." x then substring 1 (stringLength x) x else x)
+      (x: elemAt (match "[.]*(.*)" x) 0)
       (split "[^[:alnum:]+._?=-]+")
       (map (s: if isList s then "-" else s))
       concatStrings
