@@ -6,7 +6,7 @@ import os
 import sys
 from ...errors import AbortError, AssertionFailedError, EvalError, ThrownError
 from ..eval.coerce import coerce_to_string, less_than
-from ..eval.values import Attrs, Closure, CStr, NixPath, PrimOp, PrimOpApp, make_string, show_type, type_name, wrap_int
+from ..eval.values import Attrs, Closure, CStr, NixPath, PrimOp, PrimOpApp, make_string, type_name, wrap_int
 from . import primop
 
 
@@ -93,12 +93,12 @@ def _get_env(ev, pos, name):
 # -- arithmetic and comparison ---------------------------------------------------
 
 def _numbers(ev, pos, a, b):
+    """Both operands as floats if either is one, else as integers (Nix's type errors say which)."""
     a = ev.force(a, pos)
     b = ev.force(b, pos)
-    for v in (a, b):
-        if type(v) not in (int, float):
-            raise EvalError(f"value is {show_type(v)} while an integer was expected", pos)
-    return a, b
+    if type(a) is float or type(b) is float:
+        return ev.force_float(a, pos), ev.force_float(b, pos)
+    return ev.force_int(a, pos), ev.force_int(b, pos)
 
 
 @primop("add", 2)
@@ -121,9 +121,10 @@ def _mul(ev, pos, a, b):
 
 @primop("div", 2)
 def _div(ev, pos, a, b):
-    a, b = _numbers(ev, pos, a, b)
-    if b == 0:
+    # Nix checks the divisor, as a float, before looking at the dividend.
+    if ev.force_float(b, pos) == 0:
         raise EvalError("division by zero", pos)
+    a, b = _numbers(ev, pos, a, b)
     if float in (type(a), type(b)):
         return a / b
     if a == -0x8000000000000000 and b == -1:

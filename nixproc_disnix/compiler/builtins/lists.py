@@ -39,8 +39,8 @@ def _tail(ev, pos, items):
 
 @primop("elemAt", 2)
 def _elem_at_primop(ev, pos, items, n):
-    items = ev.force_list(items, pos)
-    return _elem_at(ev, pos, items, ev.force_int(n, pos))
+    n = ev.force_int(n, pos)  # Nix forces the index before the list
+    return _elem_at(ev, pos, ev.force_list(items, pos), n)
 
 
 @primop("map", 2)
