@@ -121,7 +121,8 @@ def _mul(ev, pos, a, b):
 
 @primop("div", 2)
 def _div(ev, pos, a, b):
-    # Nix checks the divisor, as a float, before looking at the dividend.
+    # Nix evaluates both, then checks the divisor as a float before the dividend's type.
+    ev.force(a, pos)
     if ev.force_float(b, pos) == 0:
         raise EvalError("division by zero", pos)
     a, b = _numbers(ev, pos, a, b)
