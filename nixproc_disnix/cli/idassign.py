@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Callable
 
 import click
@@ -37,7 +38,8 @@ def _emit(ids: Ids, output_xml: bool, output_file: str | None) -> None:
     """Print the assignments, or replace ``output_file`` with them in one step (only after success)."""
     text = ids.render_xml() if output_xml else ids.render_nix()
     if output_file is None or output_file == "-":
-        click.echo(text, nl=False)
+        sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
+        sys.stdout.buffer.flush()
     else:
         try:
             write_atomically(output_file, text)

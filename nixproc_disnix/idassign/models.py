@@ -35,18 +35,32 @@ class Opaque:
     kind: str
 
 
+def text(nix_string: str) -> str:
+    """A Nix string (its bytes decoded as latin-1, as the evaluator keeps them) as real text.
+
+    Bytes that are not UTF-8 survive as surrogates, so nothing is lost.
+    """
+    return str(nix_string).encode("latin-1").decode("utf-8", "surrogateescape")
+
+
+def nix_string(value: str) -> str:
+    """The inverse of :func:`text`: command-line text as the evaluator's latin-1 string."""
+    return value.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
 def to_python(ev: Evaluator, value: Any) -> Any:
     """A Nix value forced deeply into ints, floats, bools, None, strings, lists and dicts.
 
-    Strings lose their context, paths become their text, functions and
-    derivations become :class:`Opaque` without forcing anything inside them.
+    Strings (and attribute names) become real text without their context,
+    paths become their text, functions and derivations become
+    :class:`Opaque` without forcing anything inside them.
     """
     value = ev.force(value)
     kind = type(value)
-    if kind is CStr:
-        return str(value)
+    if kind is CStr or kind is str:
+        return text(value)
     if kind is NixPath:
-        return value.path
+        return text(value.path)
     if kind is list:
         return [to_python(ev, item) for item in value]
     if kind is Attrs:
@@ -57,13 +71,13 @@ def to_python(ev: Evaluator, value: Any) -> Any:
         result = {}
         for name in sorted(value):
             try:
-                result[name] = to_python(ev, value[name])
+                result[text(name)] = to_python(ev, value[name])
             except EvalError as error:
                 error.trace.append((f"while evaluating the attribute '{name}'",
                                     value.positions.get(name) if value.positions else None))
                 raise
         return result
-    if value is None or kind in (bool, int, float, str):
+    if value is None or kind in (bool, int, float):
         return value
     return Opaque("function")
 
@@ -108,11 +122,11 @@ def lazy_pkgs(ev: Evaluator, system: str) -> Lazy:
     return Lazy(load)
 
 
-def eval_extra_params(ev: Evaluator, text: str | None) -> Attrs:
+def eval_extra_params(ev: Evaluator, expression: str | None) -> Attrs:
     """``--extra-params``: a Nix attribute set expression (default ``{}``)."""
-    if not text:
+    if not expression:
         return Attrs()
-    value = ev.force(ev.eval_string(text))
+    value = ev.force(ev.eval_string(nix_string(expression)))
     if type(value) is not Attrs:
         raise IdAssignError(f"--extra-params must be an attribute set, but it is {show_type(value)}")
     return value
@@ -124,13 +138,14 @@ def requirements_of(ev: Evaluator, services: Any, service_property: str, what: s
     if type(services) is not Attrs:
         raise IdAssignError(f"the {what} must evaluate to an attribute set, but it is {show_type(services)}")
     data: dict[str, dict[str, Any]] = {}
+    attribute = nix_string(service_property)
     for name in services:
         try:
             service = ev.force(services[name])
             if type(service) is not Attrs:
                 raise IdAssignError(f"{what}: {name} must be an attribute set, but it is {show_type(service)}")
-            data[name] = {service_property: to_python(ev, service[service_property])} \
-                if service_property in service else {}
+            data[text(name)] = {service_property: to_python(ev, service[attribute])} \
+                if attribute in service else {}
         except EvalError as error:
             error.trace.append((f"while evaluating the {what} attribute '{name}'",
                                 services.positions.get(name) if services.positions else None))
@@ -150,7 +165,7 @@ def distribution_of(ev: Evaluator, infrastructure: Any, distribution: Any, extra
         raise IdAssignError(f"the infrastructure model must evaluate to an attribute set, "
                             f"but it is {show_type(targets)}")
     forced_targets = {name: ev.force(targets[name]) for name in targets}
-    by_identity = {id(value): name for name, value in forced_targets.items()}
+    by_identity = {id(value): text(name) for name, value in forced_targets.items()}
     mapping = call_with_declared(ev, distribution, Attrs({**extra, "infrastructure": targets}),
                                  "distribution model")
     if type(mapping) is not Attrs:
@@ -161,9 +176,9 @@ def distribution_of(ev: Evaluator, infrastructure: Any, distribution: Any, extra
         value = ev.force(value)
         name = by_identity.get(id(value))
         if name is None:
-            name = next((n for n, t in forced_targets.items() if ev.equal(t, value)), None)
+            name = next((text(n) for n, t in forced_targets.items() if ev.equal(t, value)), None)
         if name is None:
-            raise IdAssignError(f"distribution model: service '{service}' is mapped to a target "
+            raise IdAssignError(f"distribution model: service '{text(service)}' is mapped to a target "
                                 f"that is not in the infrastructure model")
         return name
 
@@ -175,7 +190,7 @@ def distribution_of(ev: Evaluator, infrastructure: Any, distribution: Any, extra
         if type(entry) is not list:
             raise IdAssignError(f"distribution model: the mapping of '{service}' must be a list of targets, "
                                 f"but it is {show_type(entry)}")
-        table[service] = [target_name(service, item) for item in entry]
+        table[text(service)] = [target_name(service, item) for item in entry]
     return DistributionTable.from_data(table)
 
 

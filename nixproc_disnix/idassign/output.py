@@ -13,11 +13,12 @@ def write_atomically(path: str | os.PathLike[str], text: str) -> None:
     system, so ``os.replace`` is atomic), is fsynced, then renamed over the
     target. Readers see either the old file or the complete new one; if
     anything fails the old file is untouched and the temporary is removed.
+    Text that came from non-UTF-8 bytes (``surrogateescape``) gets them back.
     """
     target = Path(path)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+        with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape", newline="") as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())

@@ -402,6 +402,18 @@ def test_written_ids_match_nix(nix: str, webapps: Path) -> None:
     assert Ids.from_data(theirs) == load_ids(webapps / "ids.nix")
 
 
+def test_non_ascii_names_keep_their_bytes(nix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NIX_PATH", "")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "services.nix").write_bytes('{ ... }: { "café" = { requiresUniqueIdsFor = [ "uids" ]; }; }'.encode())
+    write(tmp_path, "idresources.nix", "{ uids = { min = 1; max = 9; }; }")
+    args = ["-s", "services.nix", "--id-resources", "idresources.nix"]
+    assert dydisnix(*args, "--output-file", "ids.nix").exit_code == 0
+    assert nix_json(nix, "import ./ids.nix", tmp_path) == {"ids": {"uids": {"café": 1}}, "lastAssignments": {"uids": 1}}
+    again = dydisnix(*args, "--ids", "ids.nix")
+    assert again.stdout_bytes == (tmp_path / "ids.nix").read_bytes()
+
+
 def test_to_python_leaves_functions_and_derivations_opaque() -> None:
     ev = make_evaluator([])
     value = ev.eval_string('{ f = x: x; d = { type = "derivation"; out = throw "not forced"; }; s = "a${"b"}"; }')
