@@ -116,7 +116,7 @@ def lazy_pkgs(ev: Evaluator, system: str) -> Lazy:
             nixpkgs = ev.find_file("nixpkgs")
         except ThrownError:
             raise EvalError("pkgs is not available: <nixpkgs> is not in the Nix search path "
-                            "(add it using $NIX_PATH or -I), and the model needs it") from None
+                            "(add it to $NIX_PATH), and the model needs it") from None
         return ev.call(ev.force(ev.eval_file(nixpkgs)), Attrs({"system": system}))
 
     return Lazy(load)
