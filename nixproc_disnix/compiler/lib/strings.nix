@@ -82,12 +82,9 @@ rec {
   # b with a's string context added.
   addContextFrom = a: b: substring 0 0 a + b;
 
-  # Split on a literal separator; the pieces keep both arguments' contexts.
+  # Split on a literal separator; builtins.split drops context, so put s's back.
   splitString = sep: s:
-    let
-      pieces = filter isString (split (escapeRegex (unsafeDiscardStringContext sep)) (unsafeDiscardStringContext s));
-    in
-    map (piece: addContextFrom sep (addContextFrom s piece)) pieces;
+    map (addContextFrom s) (filter isString (split (escapeRegex (toString sep)) (toString s)));
 
   removePrefix = prefix: str:
     let
