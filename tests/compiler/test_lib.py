@@ -116,6 +116,13 @@ CASES = [
     ("lib.dontRecurseIntoAttrs {}", {"recurseForDerivations": False}),
     ("lib.cartesianProductOfSets { a = [ 1 2 ]; b = [ 10 20 ]; }",
      [{"a": 1, "b": 10}, {"a": 1, "b": 20}, {"a": 2, "b": 10}, {"a": 2, "b": 20}]),
+    ("lib.updateManyAttrsByPath [ { path = [ \"a\" \"b\" ]; update = old: { d = old.c; }; }"
+     " { path = [ \"a\" \"b\" \"c\" ]; update = old: old + 1; } { path = [ \"x\" \"y\" ]; update = old: \"xy\"; } ] { a.b.c = 0; }",
+     {"a": {"b": {"d": 1}}, "x": {"y": "xy"}}),
+    ("lib.updateManyAttrsByPath [ { path = [ ]; update = old: old // { n = 2; }; } { path = [ \"n\" ]; update = old: old * 10; } ] { n = 1; }",
+     {"n": 2}),
+    ("lib.updateManyAttrsByPath [ { path = [ \"a\" ]; update = old: old + 1; } { path = [ \"a\" ]; update = old: old * 2; } ] { a = 1; b = 0; }",
+     {"a": 4, "b": 0}),
     ("lib.showAttrPath [ \"foo\" \"10\" \"bar\" ]", 'foo."10".bar'),
     # -- lists
     ("lib.singleton 1", [1]),
@@ -299,6 +306,10 @@ def test_lib_fails_like_nixpkgs() -> None:
         lib_eval('lib.getAttrFromPath [ "a" "c" ] { a.b = 1; }')
     with pytest.raises(NixprocError, match="lists.last: list must not be empty!"):
         lib_eval("lib.last []")
+    with pytest.raises(NixprocError, match="path 'x.y' does not exist in the given value"):
+        lib_eval('lib.updateManyAttrsByPath [ { path = [ "x" "y" ]; update = old: old; } ] { }')
+    with pytest.raises(NixprocError, match="cannot update below path 'a'"):
+        lib_eval('lib.updateManyAttrsByPath [ { path = [ "a" "b" ]; update = old: 1; } ] { a = 1; }')
     with pytest.raises(NixprocError, match="Could not convert 3.14 to int."):
         lib_eval('lib.toInt "3.14"')
     with pytest.raises(NixprocError, match=re.escape("x must be one of [\n  1\n  2\n], but is: 3")):

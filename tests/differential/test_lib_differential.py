@@ -125,6 +125,8 @@ ERR = [
     'lib.generators.toKeyValue { } { a = { b = 1; }; }',
     'lib.toShellVar "1x" 1',
     'lib.enableFeature true 1',
+    'lib.updateManyAttrsByPath [ { path = [ "x" "y" ]; update = old: old; } ] { }',
+    'lib.updateManyAttrsByPath [ { path = [ "a" "b" ]; update = old: 1; } ] { a = 1; }',
 ]
 
 EXPRS = _hand_written_exprs() + EXTRA

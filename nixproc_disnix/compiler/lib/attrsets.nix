@@ -155,6 +155,29 @@ rec {
   getMan = getOutput "man";
   chooseDevOutputs = map getDev;
 
+  # Apply a list of { path; update = old: new; } edits to value: deeper paths
+  # first, edits of the same path in list order.  Missing intermediate sets are
+  # created; an edit of a missing path fails only if it reads the old value.
+  updateManyAttrsByPath =
+    let
+      go = depth: hasValue: value: updates:
+        let
+          split = builtins.partition (u: length u.path == depth) updates;
+          nested = builtins.groupBy (u: elemAt u.path depth) split.wrong;
+          withNested =
+            if split.wrong == [ ] then
+              (if hasValue then value
+               else throw "updateManyAttrsByPath: path '${showAttrPath (head updates).path}' does not exist in the given value, but its first update reads the old value")
+            else if hasValue && !isAttrs value then
+              throw "updateManyAttrsByPath: cannot update below path '${showAttrPath (lib.lists.take depth (head split.wrong).path)}': it is not an attribute set in the given value"
+            else
+              let existing = if hasValue then value else { }; in
+              existing // builtins.mapAttrs (name: go (depth + 1) (existing ? ${name}) (existing.${name} or null)) nested;
+        in
+        builtins.foldl' (acc: u: u.update acc) withNested split.right;
+    in
+    updates: value: go 0 true value updates;
+
   recurseIntoAttrs = attrs: attrs // { recurseForDerivations = true; };
   dontRecurseIntoAttrs = attrs: attrs // { recurseForDerivations = false; };
 }

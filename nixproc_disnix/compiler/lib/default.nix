@@ -48,7 +48,7 @@ let
         genAttrs isDerivation toDerivation optionalAttrs zipAttrsWithNames zipAttrsWith zipAttrs
         recursiveUpdateUntil recursiveUpdate matchAttrs overrideExisting showAttrPath getOutput
         getBin getLib getDev getMan chooseDevOutputs recurseIntoAttrs dontRecurseIntoAttrs
-        cartesianProductOfSets;
+        cartesianProductOfSets updateManyAttrsByPath;
 
       inherit (self.lists) singleton forEach foldr fold foldl foldl' imap0 imap1 imap concatMap
         flatten remove findSingle findFirst any all count optional optionals toList range
