@@ -123,6 +123,8 @@ CASES = [
      {"n": 2}),
     ("lib.updateManyAttrsByPath [ { path = [ \"a\" ]; update = old: old + 1; } { path = [ \"a\" ]; update = old: old * 2; } ] { a = 1; b = 0; }",
      {"a": 4, "b": 0}),
+    ("lib.updateManyAttrsByPath [ { path = [ \"a\" ]; update = old: throw \"unused\"; } { path = [ \"a\" ]; update = old: 5; } ] { a = 1; }",
+     {"a": 5}),
     ("lib.showAttrPath [ \"foo\" \"10\" \"bar\" ]", 'foo."10".bar'),
     # -- lists
     ("lib.singleton 1", [1]),

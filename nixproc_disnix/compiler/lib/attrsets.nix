@@ -174,7 +174,8 @@ rec {
               let existing = if hasValue then value else { }; in
               existing // builtins.mapAttrs (name: go (depth + 1) (existing ? ${name}) (existing.${name} or null)) nested;
         in
-        builtins.foldl' (acc: u: u.update acc) withNested split.right;
+        # Lazy fold: a later update that ignores its old value skips the earlier ones.
+        lib.lists.foldl (acc: u: u.update acc) withNested split.right;
     in
     updates: value: go 0 true value updates;
 
