@@ -1,7 +1,7 @@
 # Attribute set functions.  Builtins are re-exported where nixpkgs does so.
 { lib }:
 let
-  inherit (builtins) head tail length elemAt attrNames listToAttrs isAttrs concatMap catAttrs;
+  inherit (builtins) head tail length elemAt concatMap;
   inherit (lib.lists) foldr;
 in
 rec {

@@ -1,5 +1,5 @@
 # Tracing helpers: print values while evaluating.
-{ lib }:
+{ ... }:
 rec {
   traceIf = pred: msg: x: if pred then builtins.trace msg x else x;
   traceValFn = f: x: builtins.trace (f x) x;

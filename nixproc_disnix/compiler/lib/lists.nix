@@ -1,7 +1,6 @@
 # List functions.  Builtins are re-exported where nixpkgs does so.
 { lib }:
 let
-  inherit (builtins) head tail length elemAt genList filter elem isList concatMap foldl' sort;
   inherit (lib.trivial) min compare;
 in
 rec {

@@ -1,6 +1,6 @@
 # The values modules use to mark definitions (mkIf, mkForce, ...).  Only the
 # constructors: there is no module system evaluation (evalModules) here.
-{ lib }:
+{ ... }:
 rec {
   mkIf = condition: content: { _type = "if"; inherit condition content; };
   mkAssert = assertion: message: content:

@@ -1,8 +1,7 @@
 # String functions.  Builtins are re-exported where nixpkgs does so.
 { lib }:
 let
-  inherit (builtins) length head tail elemAt filter isString isList isAttrs substring stringLength
-    concatStringsSep replaceStrings match split parseDrvName compareVersions typeOf elem genList;
+  inherit (builtins) length isAttrs genList;
 in
 rec {
   inherit (builtins) compareVersions concatStringsSep elem elemAt filter fromJSON head isInt isList
