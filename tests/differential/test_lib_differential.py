@@ -184,6 +184,15 @@ def test_lib_error_matches_nix(nix: str, expr: str) -> None:
     assert f"error: {info.value.message}".splitlines()[0] == first_error
 
 
+def test_import_json_and_toml_like_nix(nix: str, tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text('{ "a": [ 1, null ], "b": { "c": "d" } }')
+    (tmp_path / "x.toml").write_text('a = 1\n[s]\nb = "x"\nl = [ 1, 2 ]\n')
+    expr = f"[ (lib.importJSON {tmp_path}/x.json) (lib.importTOML {tmp_path}/x.toml) ]"
+    proc = _nix_eval(nix, expr)
+    assert proc.returncode == 0, proc.stderr
+    assert _ours(expr) == proc.stdout
+
+
 @pytest.mark.xfail(reason="evaluator: builtins.trace writes ANSI escapes that Nix filters from a non-terminal stderr")
 def test_warning_is_traced_like_nix(nix: str, capfd: pytest.CaptureFixture) -> None:
     expr = '[ (lib.warn "careful" 1) (lib.traceVal 2) ]'

@@ -34,7 +34,7 @@ let
         tail trace;
 
       inherit (self.trivial) id const pipe concat or and bitAnd bitOr bitXor bitNot boolToString
-        mergeAttrs flip mapNullable inNixShell isFloat min max importJSON warn warnIf warnIfNot
+        mergeAttrs flip mapNullable inNixShell isFloat min max importJSON importTOML warn warnIf warnIfNot
         throwIf throwIfNot checkListOfEnum info showWarnings version isInOldestRelease mod compare
         splitByAndCompare functionArgs setFunctionArgs isFunction toFunction toHexString
         toBaseDigits;

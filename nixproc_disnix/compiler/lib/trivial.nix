@@ -50,6 +50,7 @@ rec {
     else (if p b then 1 else no a b);
 
   importJSON = path: builtins.fromJSON (builtins.readFile path);
+  importTOML = path: builtins.fromTOML (builtins.readFile path);
 
   # NIX_ABORT_ON_WARN turns warnings into errors, as in nixpkgs.
   warn =
