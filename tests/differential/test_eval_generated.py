@@ -267,7 +267,12 @@ def _ours(text: str) -> Outcome:
         return Outcome(run_deep(lambda: evaluate(EvalRequest(expr=text, strict=True, output="json")))
                        .encode("latin-1"))
     except NixprocError as err:
-        return Outcome(None, f"error: {err.message}".split("\n")[0].rstrip())
+        message = err.message
+        try:  # Nix strings in the message are latin-1 decoded bytes
+            message = message.encode("latin-1").decode("utf-8", "replace")
+        except UnicodeEncodeError:
+            pass
+        return Outcome(None, f"error: {message}".split("\n")[0].rstrip())
 
 
 def _check(text: str, theirs: Outcome) -> None:
