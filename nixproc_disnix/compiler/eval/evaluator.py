@@ -188,23 +188,21 @@ class Evaluator:
 
     # -- typed forcing helpers (Nix's forceInt, forceAttrs, ...) ---------------
 
-    def force_attrs(self, v: Any, pos: Pos | None = None) -> Attrs:
+    def force_typed(self, v: Any, expected: type, what: str, pos: Pos | None = None) -> Any:
+        """Force ``v`` and insist on one Python type; ``what`` names it in Nix's message."""
         v = self.force(v, pos)
-        if type(v) is not Attrs:
-            raise EvalError(f"value is {show_type(v)} while a set was expected", pos)
+        if type(v) is not expected:
+            raise EvalError(f"value is {show_type(v)} while {what} was expected", pos)
         return v
+
+    def force_attrs(self, v: Any, pos: Pos | None = None) -> Attrs:
+        return self.force_typed(v, Attrs, "a set", pos)
 
     def force_list(self, v: Any, pos: Pos | None = None) -> list:
-        v = self.force(v, pos)
-        if type(v) is not list:
-            raise EvalError(f"value is {show_type(v)} while a list was expected", pos)
-        return v
+        return self.force_typed(v, list, "a list", pos)
 
     def force_int(self, v: Any, pos: Pos | None = None) -> int:
-        v = self.force(v, pos)
-        if type(v) is not int:
-            raise EvalError(f"value is {show_type(v)} while an integer was expected", pos)
-        return v
+        return self.force_typed(v, int, "an integer", pos)
 
     def force_float(self, v: Any, pos: Pos | None = None) -> float:
         """A number as a float (Nix's forceFloat accepts integers)."""
@@ -216,10 +214,7 @@ class Evaluator:
         return v
 
     def force_bool(self, v: Any, pos: Pos | None = None) -> bool:
-        v = self.force(v, pos)
-        if type(v) is not bool:
-            raise EvalError(f"value is {show_type(v)} while a Boolean was expected", pos)
-        return v
+        return self.force_typed(v, bool, "a Boolean", pos)
 
     def force_function(self, v: Any, pos: Pos | None = None) -> Any:
         v = self.force(v, pos)

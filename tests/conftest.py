@@ -1,22 +1,19 @@
-"""The ``nix`` fixture for id-assign's comparisons against real Nix.
+"""The ``nix`` fixture shared by every comparison with real Nix 2.8 (``nix-instantiate``).
 
-As in ``tests/differential``: a test using it fails (never skips) when
-``nix-instantiate`` is missing, and carries the ``nix`` marker so
-``-m "not nix"`` deselects it.
+A test that uses it FAILS, never skips, when Nix is missing: a green run must
+mean the comparison actually happened.  Such tests carry the ``nix`` marker
+(declared in pyproject.toml), so ``-m "not nix"`` deselects exactly them.
 """
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
-
-HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if HERE in Path(str(item.path)).resolve().parents and "nix" in getattr(item, "fixturenames", ()):
+        if "nix" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.nix)
 
 
