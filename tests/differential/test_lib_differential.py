@@ -119,8 +119,7 @@ ERR = [
     'lib.throwIfNot false "custom message" 1',
     'lib.checkListOfEnum "flavours" [ "a" "b" ] [ "a" "c" ] true',
     'lib.nameFromURL "http://x/y" "-"',
-    pytest.param('lib.callPackageWith { } ({ a }: a) { }', marks=pytest.mark.xfail(
-        reason="evaluator: 'called without required argument' lacks the function's position")),
+    'lib.callPackageWith { } ({ a }: a) { }',
     'lib.callPackagesWith { } ({ }: { type = "derivation"; name = "single"; }) { }',
     'lib.generators.mkValueStringDefault { } [ 1 ]',
     'lib.generators.toKeyValue { } { a = { b = 1; }; }',

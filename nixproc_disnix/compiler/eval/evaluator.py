@@ -381,7 +381,11 @@ class Evaluator:
 
 
 def _function_name(lam: ast.Lambda) -> str:
-    return f"function '{lam.name}'" if lam.name else "anonymous function"
+    """How Nix names a lambda in messages: ``'f' at POS`` or ``anonymous function at POS``."""
+    from ..parser import _show_pos_in_message
+
+    where = _show_pos_in_message(lam.pos)
+    return f"'{lam.name}' at {where}" if lam.name else f"anonymous function at {where}"
 
 
 def default_system() -> str:
