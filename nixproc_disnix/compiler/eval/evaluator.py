@@ -620,13 +620,28 @@ _FIRST_TYPES: dict[type, str] = {int: "int", float: "float", NixPath: "path"}
 
 def _eval_concat_strings(ev: Evaluator, e: ast.ConcatStrings, env: Env) -> Any:
     """``+`` and interpolation: numbers add, a leading path makes a path, else a string."""
+    if e.force_string or len(e.parts) != 2:
+        return _concat(ev, e, env, [])
+    # `a + b` of two integers or two context-free strings, the common cases.
+    left_expr, right_expr = e.parts
+    left = ev.force(ev.eval(left_expr, env), left_expr.pos)
+    if type(left) is not int and type(left) is not str:
+        return _concat(ev, e, env, [left])
+    right = ev.force(ev.eval(right_expr, env), right_expr.pos)
+    if type(right) is type(left):
+        return wrap_int(left + right) if type(left) is int else left + right
+    return _concat(ev, e, env, [left, right])
+
+
+def _concat(ev: Evaluator, e: ast.ConcatStrings, env: Env, evaluated: list[Any]) -> Any:
+    """The general case; ``evaluated`` holds the values of the leading parts already forced."""
     first = not e.force_string
     first_type = "string"
     n: int | float = 0
     parts: list[str] = []
     context: set[str] = set()
-    for part in e.parts:
-        value = ev.force(ev.eval(part, env), part.pos)
+    for i, part in enumerate(e.parts):
+        value = evaluated[i] if i < len(evaluated) else ev.force(ev.eval(part, env), part.pos)
         t = type(value)
         if first:
             first_type = _FIRST_TYPES.get(t, "string")
