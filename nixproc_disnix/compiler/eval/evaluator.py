@@ -253,14 +253,18 @@ class Evaluator:
     # -- evaluation ------------------------------------------------------------
 
     def eval(self, e: ast.Expr, env: Env) -> Any:
+        """The value of ``e`` in ``env``, always in weak head normal form (never a thunk)."""
         return _EVAL[type(e)](self, e, env)
 
     def lookup_var(self, e: ast.Var, env: Env) -> Any:
         frame = env
-        for _ in range(e.level):
+        level = e.level
+        while level:
             frame = frame.up
+            level -= 1
         if not e.from_with:
-            return self.force(frame.vars[e.index], e.pos)
+            value = frame.vars[e.index]
+            return self.force(value, e.pos) if type(value) in _UNEVALUATED else value
         while frame is not None:
             if frame.with_attrs is not None:
                 attrs = self.force_attrs(frame.with_attrs, e.pos)
@@ -424,10 +428,6 @@ def parse_search_path(entries: Iterable[str]) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------------
 # One function per AST node type.
 
-def _eval_var(ev: Evaluator, e: ast.Var, env: Env) -> Any:
-    return ev.lookup_var(e, env)
-
-
 def _eval_literal(ev: Evaluator, e: Any, env: Env) -> Any:
     return e.value
 
@@ -539,7 +539,7 @@ def _eval_with(ev: Evaluator, e: ast.With, env: Env) -> Any:
 
 
 def _eval_if(ev: Evaluator, e: ast.If, env: Env) -> Any:
-    cond = ev.force(ev.eval(e.cond, env), e.pos)
+    cond = ev.eval(e.cond, env)
     if type(cond) is not bool:
         raise EvalError(f"value is {show_type(cond)} while a Boolean was expected", e.cond.pos or e.pos)
     return ev.eval(e.then if cond else e.else_, env)
@@ -624,10 +624,10 @@ def _eval_concat_strings(ev: Evaluator, e: ast.ConcatStrings, env: Env) -> Any:
         return _concat(ev, e, env, [])
     # `a + b` of two integers or two context-free strings, the common cases.
     left_expr, right_expr = e.parts
-    left = ev.force(ev.eval(left_expr, env), left_expr.pos)
+    left = ev.eval(left_expr, env)
     if type(left) is not int and type(left) is not str:
         return _concat(ev, e, env, [left])
-    right = ev.force(ev.eval(right_expr, env), right_expr.pos)
+    right = ev.eval(right_expr, env)
     if type(right) is type(left):
         return wrap_int(left + right) if type(left) is int else left + right
     return _concat(ev, e, env, [left, right])
@@ -641,7 +641,7 @@ def _concat(ev: Evaluator, e: ast.ConcatStrings, env: Env, evaluated: list[Any])
     parts: list[str] = []
     context: set[str] = set()
     for i, part in enumerate(e.parts):
-        value = evaluated[i] if i < len(evaluated) else ev.force(ev.eval(part, env), part.pos)
+        value = evaluated[i] if i < len(evaluated) else ev.eval(part, env)
         t = type(value)
         if first:
             first_type = _FIRST_TYPES.get(t, "string")
@@ -686,7 +686,7 @@ def pos_to_attrs(pos: Pos | None) -> Any:
 
 
 _EVAL: dict[type, Callable[[Evaluator, Any, Env], Any]] = {
-    ast.Var: _eval_var, ast.Int: _eval_literal, ast.Float: _eval_literal, ast.String: _eval_literal,
+    ast.Var: Evaluator.lookup_var, ast.Int: _eval_literal, ast.Float: _eval_literal, ast.String: _eval_literal,
     ast.Path: _eval_path, ast.Select: _eval_select, ast.HasAttr: _eval_has_attr, ast.Attrs: _eval_attrs,
     ast.List: _eval_list, ast.Lambda: _eval_lambda, ast.Call: _eval_call, ast.Let: _eval_let,
     ast.With: _eval_with, ast.If: _eval_if, ast.Assert: _eval_assert, ast.Not: _eval_not,
