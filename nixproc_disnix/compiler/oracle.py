@@ -5,6 +5,7 @@ Used by the differential tests and the corpus scripts; never by the tool itself.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -44,9 +45,66 @@ def our_parse(source_bytes: bytes, cwd: str) -> Outcome:
         return Outcome(False, err.one_line())
 
 
+# Printed ASTs that are not Nix text: ``same_parse`` re-parses both printed texts
+# to sort let bindings and formals, and Nix's printer (which ours copies) writes an
+# interpolated path's first segment with its trailing slash (``(/d/a/ + x)``), the
+# root path as ``/``, ``assert`` bare where it is an operand, and keyword attribute
+# names bare (``{ then = 1; }``).  Make them parseable the
+# same way on both sides before comparing.
+_TRAILING_SLASH_PATH = re.compile(r"(?<![A-Za-z0-9._+\-/])(/(?:[A-Za-z0-9._+\-]+/)*)(?![A-Za-z0-9._+\-/])")
+_KEYWORD_NAME = re.compile(r"(?:(?<=[{;] )|(?<=\(let ))(then|else|assert|with|let|in|rec|inherit)(?= = )")
+
+
+def _reparseable(printed: str) -> str:
+    printed = _TRAILING_SLASH_PATH.sub(r"\1.trailing-slash", printed)
+    return _wrap_operand_asserts(_KEYWORD_NAME.sub(r'"\1"', printed))
+
+
+_OPERATOR_ENDS = ("+", "//", "==", "!=", "&&", "||", "->", "++", "!")
+
+
+def _wrap_operand_asserts(printed: str) -> str:
+    """Parenthesise ``assert`` where Nix prints it as an operand or argument
+    (``("a" + assert c; b)``), up to the end of the enclosing group.  Printed
+    strings escape ``$``, so a ``"${`` opens a printed dynamic attribute name."""
+    out: list[str] = []
+    groups: list[list] = [["", 0]]  # [closing text, parentheses owed]
+    i, n = 0, len(printed)
+    while i < n:
+        c = printed[i]
+        if printed.startswith('"${', i):
+            groups.append(['}"', 0])
+            out.append('"${')
+            i += 3
+            continue
+        if c == '"':
+            j = i + 1
+            while j < n and printed[j] != '"':
+                j += 2 if printed[j] == "\\" else 1
+            out.append(printed[i:j + 1])
+            i = j + 1
+            continue
+        if c in "([{":
+            groups.append([{"(": ")", "[": "]", "{": "}"}[c], 0])
+        elif len(groups) > 1 and printed.startswith(groups[-1][0], i):
+            closing, owed = groups.pop()
+            out.append(")" * owed + closing)
+            i += len(closing)
+            continue
+        elif printed.startswith("assert ", i) and (i == 0 or not (printed[i - 1].isalnum() or printed[i - 1] in "_'-")):
+            before = "".join(out).rstrip()
+            if before and (before.endswith(_OPERATOR_ENDS) or before[-1].isalnum() or before[-1] in "_'\")]}"):
+                out.append("(")
+                groups[-1][1] += 1
+        out.append(c)
+        i += 1
+    out.append(")" * groups[0][1])
+    return "".join(out)
+
+
 def normalise(printed: str, cwd: str) -> str:
     """Printed AST text with the address-ordered parts (let bindings, formals) sorted."""
-    return show_sorted(parse(Source(printed, "«stdin»", cwd), check_scopes=False))
+    return show_sorted(parse(Source(_reparseable(printed), "«stdin»", cwd), check_scopes=False))
 
 
 def same_parse(ours: Outcome, theirs: Outcome, cwd: str) -> bool:

@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass
 
 from nixproc_disnix.compiler.lexer import Source
-from nixproc_disnix.compiler.oracle import Outcome, _nix_env, normalise, same_parse
+from nixproc_disnix.compiler.oracle import Outcome, _nix_env, same_parse
 from nixproc_disnix.compiler.parser import parse
 from nixproc_disnix.compiler.printer import show, show_id
 from nixproc_disnix.deep import run_deep
@@ -61,75 +61,10 @@ def our_result(source: bytes, cwd: str) -> Result:
         return Result(Outcome(False, err.one_line()), pos, err.one_line())
 
 
-# Printed ASTs that are not Nix text: ``same_parse`` re-parses both printed texts
-# to sort let bindings and formals, and Nix's printer (which ours copies) writes an
-# interpolated path's first segment with its trailing slash (``(/d/a/ + x)``), the
-# root path as ``/``, ``assert`` bare where it is an operand, and keyword attribute
-# names bare (``{ then = 1; }``).  Make them parseable the
-# same way on both sides before comparing.
-_TRAILING_SLASH_PATH = re.compile(r"(?<![A-Za-z0-9._+\-/])(/(?:[A-Za-z0-9._+\-]+/)*)(?![A-Za-z0-9._+\-/])")
-_KEYWORD_NAME = re.compile(r"(?:(?<=[{;] )|(?<=\(let ))(then|else|assert|with|let|in|rec|inherit)(?= = )")
-
-
-def _reparseable(printed: str) -> str:
-    printed = _TRAILING_SLASH_PATH.sub(r"\1.trailing-slash", printed)
-    return _wrap_operand_asserts(_KEYWORD_NAME.sub(r'"\1"', printed))
-
-
-_OPERATOR_ENDS = ("+", "//", "==", "!=", "&&", "||", "->", "++", "!")
-
-
-def _wrap_operand_asserts(printed: str) -> str:
-    """Parenthesise ``assert`` where Nix prints it as an operand or argument
-    (``("a" + assert c; b)``), up to the end of the enclosing group.  Printed
-    strings escape ``$``, so a ``"${`` opens a printed dynamic attribute name."""
-    out: list[str] = []
-    groups: list[list] = [["", 0]]  # [closing text, parentheses owed]
-    i, n = 0, len(printed)
-    while i < n:
-        c = printed[i]
-        if printed.startswith('"${', i):
-            groups.append(['}"', 0])
-            out.append('"${')
-            i += 3
-            continue
-        if c == '"':
-            j = i + 1
-            while j < n and printed[j] != '"':
-                j += 2 if printed[j] == "\\" else 1
-            out.append(printed[i:j + 1])
-            i = j + 1
-            continue
-        if c in "([{":
-            groups.append([{"(": ")", "[": "]", "{": "}"}[c], 0])
-        elif len(groups) > 1 and printed.startswith(groups[-1][0], i):
-            closing, owed = groups.pop()
-            out.append(")" * owed + closing)
-            i += len(closing)
-            continue
-        elif printed.startswith("assert ", i) and (i == 0 or not (printed[i - 1].isalnum() or printed[i - 1] in "_'-")):
-            before = "".join(out).rstrip()
-            if before and (before.endswith(_OPERATOR_ENDS) or before[-1].isalnum() or before[-1] in "_'\")]}"):
-                out.append("(")
-                groups[-1][1] += 1
-        out.append(c)
-        i += 1
-    out.append(")" * groups[0][1])
-    return "".join(out)
-
-
-def same(ours: Outcome, theirs: Outcome, cwd: str) -> bool:
-    """``oracle.same_parse``, also for printed texts that do not parse again."""
-    try:
-        return same_parse(ours, theirs, cwd)
-    except ParseError:
-        return normalise(_reparseable(ours.text), cwd) == normalise(_reparseable(theirs.text), cwd)
-
-
 def compare(source: bytes, cwd: str) -> tuple[Result, Result, bool]:
     """(ours, Nix's, same parse) for ``source`` read from standard input in ``cwd``."""
     ours, theirs = our_result(source, cwd), nix_result(source, cwd)
-    return ours, theirs, run_deep(lambda: same(ours.outcome, theirs.outcome, cwd))
+    return ours, theirs, run_deep(lambda: same_parse(ours.outcome, theirs.outcome, cwd))
 
 
 def describe(source: bytes, ours: Result, theirs: Result) -> str:
