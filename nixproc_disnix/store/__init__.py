@@ -4,5 +4,6 @@
 (archive serialisation), ``source`` (paths of local trees added to the
 store), ``derivation``/``aterm`` (the ``.drv`` model and text),
 ``modulo`` (``hashDerivationModulo``) and ``instantiate`` (the store side
-of ``derivationStrict``).
+of ``derivationStrict``); ``store`` (our own store: valid paths, references,
+locks) and ``builder`` (building derivations into it).
 """

@@ -150,8 +150,8 @@ def _run_builder(store: Store, drv_path: str, drv: Derivation) -> None:
     finally:
         remove_tree(build_top)
     if status != 0:
-        how = f"exit code {status}" if status > 0 else f"signal {-status} ({signal.Signals(-status).name})"
-        raise BuildError(f"builder for '{drv_path}' failed with {how}" + _log_tail(log_path))
+        how = f"with exit code {status}" if status > 0 else f"due to signal {-status} ({signal.strsignal(-status)})"
+        raise BuildError(f"builder for '{drv_path}' failed {how}" + _log_tail(log_path))
 
 
 def builder_env(drv: Derivation, build_top: str, store_dir: str) -> dict[str, str]:

@@ -280,3 +280,9 @@ def test_open_store_honours_environment(tmp_path: Path, monkeypatch: pytest.Monk
         assert (s.store_dir, s.root) == (str(tmp_path / "custom" / "store"), str(tmp_path / "custom"))
     with open_store(str(tmp_path / "other")) as s:
         assert s.store_dir == str(tmp_path / "other")
+
+
+def test_killed_builder(store: Store, hashes: DrvHashes) -> None:
+    drv = derivation(store, hashes, "killed", 'echo "about to die"; kill -9 $$')
+    with pytest.raises(BuildError, match=r"failed due to signal 9 \(Killed\); last 1 log lines:\n> about to die$"):
+        build(store, drv.drv_path)
