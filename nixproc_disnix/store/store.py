@@ -26,7 +26,10 @@ from nixproc_disnix.errors import BuildError, EvalError
 from nixproc_disnix.store.aterm import parse_derivation
 from nixproc_disnix.store.derivation import Derivation
 from nixproc_disnix.store.instantiate import InstantiatedDerivation
-from nixproc_disnix.store.paths import DRV_EXTENSION, make_text_path, parse_store_path
+from nixproc_disnix.store.hashing import hash_file
+from nixproc_disnix.store.nar import PathFilter, file_type, nar_hash
+from nixproc_disnix.store.paths import DRV_EXTENSION, make_fixed_output_path, make_text_path, parse_store_path
+from nixproc_disnix.store.source import source_store_path
 
 STORE_DIR_ENV = "NIXPROC_STORE_DIR"
 SYSTEM_ROOT = "/nixproc"
@@ -175,6 +178,37 @@ class Store:
             self.register([PathRegistration(path, refs)])
         return path
 
+    def add_path(
+        self, source: str, name: str | None = None, recursive: bool = True, filter: PathFilter | None = None
+    ) -> str:
+        """Copy a local file or tree into the store (``"${./dir}"``, ``builtins.path``) at Nix's path for it.
+
+        The copy is hashed, not the source, so a source changing meanwhile
+        cannot leave contents that disagree with the path.
+        """
+        name = name or os.path.basename(source.rstrip("/") or "/")
+        expected = source_store_path(source, name, recursive, filter, self.store_dir)
+        if self.is_valid(expected):
+            return expected
+        staging = tempfile.mkdtemp(prefix=".tmp-", dir=self.store_dir)
+        try:
+            copy = os.path.join(staging, name)
+            if recursive:
+                _copy_tree(source, copy, filter)
+                path = make_fixed_output_path(name, "recursive", nar_hash(copy), store_dir=self.store_dir)
+            else:
+                shutil.copyfile(source, copy)
+                path = make_fixed_output_path(name, "flat", hash_file("sha256", copy), store_dir=self.store_dir)
+            with self.lock_paths([path]):
+                if not self.is_valid(path):
+                    self.delete_path(path)
+                    make_read_only(copy)
+                    os.replace(copy, path)
+                    self.register([PathRegistration(path, frozenset())])
+        finally:
+            remove_tree(staging)
+        return path
+
     def add_derivation(self, instantiated: InstantiatedDerivation) -> str:
         """Write an instantiated derivation's ``.drv`` so it can be built."""
         drv = instantiated.derivation
@@ -266,3 +300,24 @@ def remove_tree(path: str) -> None:
             if not os.path.islink(child):
                 os.chmod(child, 0o700)
     shutil.rmtree(path)
+
+
+def _copy_tree(source: str, target: str, filter: PathFilter | None) -> None:
+    """Copy what a NAR of ``source`` would hold: directories, files with their executable bit, symlinks."""
+    stack = [(source, target)]
+    while stack:
+        src, dst = stack.pop()
+        st = os.lstat(src)
+        if stat.S_ISDIR(st.st_mode):
+            os.mkdir(dst, 0o755)
+            for name in os.listdir(src):
+                child = os.path.join(src, name)
+                if filter is None or filter(child, file_type(os.lstat(child))):
+                    stack.append((child, os.path.join(dst, name)))
+        elif stat.S_ISLNK(st.st_mode):
+            os.symlink(os.readlink(src), dst)
+        elif stat.S_ISREG(st.st_mode):
+            shutil.copyfile(src, dst)
+            os.chmod(dst, 0o755 if st.st_mode & stat.S_IXUSR else 0o644)
+        else:
+            raise BuildError(f"file '{src}' has an unsupported type")

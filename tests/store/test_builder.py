@@ -18,6 +18,7 @@ from nixproc_disnix.store.instantiate import DerivationRequest, InstantiatedDeri
 from nixproc_disnix.store.modulo import DrvHashes
 from nixproc_disnix.store.nar import nar_hash
 from nixproc_disnix.store.paths import IngestionMethod
+from nixproc_disnix.store.source import source_store_path
 from nixproc_disnix.store.store import Store, open_store
 
 SYSTEM = "x86_64-linux"
@@ -286,3 +287,35 @@ def test_killed_builder(store: Store, hashes: DrvHashes) -> None:
     drv = derivation(store, hashes, "killed", 'echo "about to die"; kill -9 $$')
     with pytest.raises(BuildError, match=r"failed due to signal 9 \(Killed\); last 1 log lines:\n> about to die$"):
         build(store, drv.drv_path)
+
+
+def test_add_path_and_use_as_input_source(store: Store, hashes: DrvHashes, source_tree: Path) -> None:
+    src = store.add_path(str(source_tree))
+    assert src == source_store_path(str(source_tree), store_dir=store.store_dir)
+    assert store.is_valid(src) and store.references(src) == frozenset()
+    assert os.readlink(os.path.join(src, "dangling")) == "../nowhere"
+    assert stat.S_IMODE(os.stat(os.path.join(src, "run.sh")).st_mode) == 0o555
+    assert store.add_path(str(source_tree)) == src
+
+    attrs = {"name": "uses-src", "builder": "/bin/sh", "system": SYSTEM, "PATH": "/usr/bin:/bin", "src": src}
+    request = DerivationRequest(
+        "uses-src", SYSTEM, "/bin/sh", attrs, ("-c", 'cat "$src/file.txt" > "$out"; echo "$src" >> "$out"'),
+        input_srcs=[src],
+    )
+    drv = instantiate_derivation(request, hashes)
+    store.add_derivation(drv)
+    out = build(store, drv.drv_path)["out"]
+    assert Path(out).read_text() == f"hello\n{src}\n"
+    assert store.closure([out]) == {out, src}
+
+
+def test_add_path_filtered_and_flat(store: Store, source_tree: Path) -> None:
+    def no_sub(path: str, kind: str) -> bool:
+        return not path.endswith("/sub")
+
+    filtered = store.add_path(str(source_tree), "filtered", filter=no_sub)
+    assert filtered == source_store_path(str(source_tree), "filtered", filter=no_sub, store_dir=store.store_dir)
+    assert not os.path.lexists(os.path.join(filtered, "sub"))
+    flat = store.add_path(str(source_tree / "run.sh"), recursive=False)
+    assert flat == source_store_path(str(source_tree / "run.sh"), recursive=False, store_dir=store.store_dir)
+    assert stat.S_IMODE(os.stat(flat).st_mode) == 0o444
