@@ -265,7 +265,12 @@ def _print_is_stable(node: object) -> bool:
     interpolation of one part (printed as the part in parentheses) or of three
     or more (printed n-ary, parsed back as nested ``+``), a dynamic attribute ``${e}`` (printed ``"${e}"``, parsed back as an
     interpolation), attribute names that are keywords (only ``if`` gets
-    quoted), and a path ending in ``/`` before an interpolation."""
+    quoted), a path ending in ``/`` before an interpolation, and ``(x.a) or``
+    (a call of a selection with the variable ``or``, printed ``((x).a or)``, which
+    reads back as an unfinished ``or`` default)."""
+    if isinstance(node, ast.Call) and isinstance(node.fun, ast.Select) and any(
+            isinstance(arg, ast.Var) and arg.name == "or" for arg in node.args):
+        return False
     if isinstance(node, ast.Float):
         return "e" not in show(node)
     if isinstance(node, ast.ConcatStrings):
