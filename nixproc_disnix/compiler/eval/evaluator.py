@@ -342,7 +342,7 @@ class Evaluator:
         try:
             return self.eval(lam.body, env)
         except EvalError as err:
-            err.trace.append((f"while evaluating {_function_name(lam)}", lam.pos))
+            err.trace.append((f"while evaluating {_function_label(lam)}", lam.pos))
             raise
 
     # -- store interaction -------------------------------------------------------
@@ -384,12 +384,15 @@ class Evaluator:
                         f"(add it using $NIX_PATH or -I)", pos)
 
 
+def _function_label(lam: ast.Lambda) -> str:
+    return f"'{lam.name}'" if lam.name else "anonymous function"
+
+
 def _function_name(lam: ast.Lambda) -> str:
     """How Nix names a lambda in messages: ``'f' at POS`` or ``anonymous function at POS``."""
     from ..parser import _show_pos_in_message
 
-    where = _show_pos_in_message(lam.pos)
-    return f"'{lam.name}' at {where}" if lam.name else f"anonymous function at {where}"
+    return f"{_function_label(lam)} at {_show_pos_in_message(lam.pos)}"
 
 
 def default_system() -> str:
