@@ -5,5 +5,6 @@
 store), ``derivation``/``aterm`` (the ``.drv`` model and text),
 ``modulo`` (``hashDerivationModulo``) and ``instantiate`` (the store side
 of ``derivationStrict``); ``store`` (our own store: valid paths, references,
-locks) and ``builder`` (building derivations into it).
+locks), ``builder`` (building derivations into it) and ``profiles``
+(generations of profile links into it, as ``nix-env`` keeps them).
 """

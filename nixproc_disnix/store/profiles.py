@@ -80,15 +80,23 @@ def list_generations(profile: str) -> list[Generation]:
 
 @contextmanager
 def _locked(profile: str) -> Iterator[None]:
-    """Hold ``<profile>.lock`` so concurrent tools serialize their changes, as Nix does."""
-    try:
-        lock = open(f"{profile}.lock", "a")
-    except FileNotFoundError:  # no profile directory: no generations to race on
-        yield
-        return
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+    """Hold ``<profile>.lock`` so we and ``nix-env`` serialize changes to one profile.
+
+    It is the file and the ``flock`` Nix's ``lockProfile`` takes. Nix unlinks
+    it on release, so a lock won on an unlinked file is retried.
+    """
+    while True:
+        try:
+            lock = open(f"{profile}.lock", "a")
+        except FileNotFoundError:  # no profile directory: no generations to race on
+            yield
+            return
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if os.fstat(lock.fileno()).st_nlink == 0:
+                continue
+            yield
+            return
 
 
 def _fsync_dir(directory: str) -> None:
@@ -99,10 +107,15 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
-def _switch_link(profile: str, number: int) -> None:
-    """Point the profile at generation ``number`` with one ``rename``: it never dangles or vanishes."""
+def _require_link_or_absent(profile: str) -> None:
+    """Refuse to replace a real file or directory that happens to sit where the profile goes."""
     if os.path.lexists(profile) and not os.path.islink(profile):
         raise DeployError(f"profile '{profile}' exists and is not a symlink")
+
+
+def _switch_link(profile: str, number: int) -> None:
+    """Point the profile at generation ``number`` with one ``rename``: it never dangles or vanishes."""
+    _require_link_or_absent(profile)
     directory = os.path.dirname(profile)
     temporary = os.path.join(directory, f".{os.path.basename(profile)}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
     os.symlink(os.path.basename(_link_path(profile, number)), temporary)
@@ -128,6 +141,7 @@ def create_generation(profile: str, store_path: str) -> int:
         raise DeployError(f"cannot add '{store_path}' to profile '{profile}': path does not exist")
     os.makedirs(os.path.dirname(profile), exist_ok=True)
     with _locked(profile):
+        _require_link_or_absent(profile)
         generations = list_generations(profile)
         if generations and generations[-1].target == store_path:
             number = generations[-1].number

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,7 @@ def test_create_rejects_missing_path_and_non_link_profile(profile: Path, store: 
     profile.mkdir()
     with pytest.raises(DeployError, match="not a symlink"):
         create_generation(str(profile), str(store / "p1"))
+    assert list_generations(str(profile)) == []
 
 
 def test_switch_generation(profile: Path, store: Path) -> None:
@@ -236,6 +238,18 @@ def test_profile_link_always_resolves_during_switches(profile: Path, store: Path
     assert_resolves(profile, store / "p1")
     delete_generations(str(profile), ["old"])
     assert_resolves(profile, store / "p1")
+
+
+def test_concurrent_creations_get_distinct_numbers(profile: Path, store: Path) -> None:
+    """The profile lock serializes numbering: parallel deployers never share or lose a number."""
+    paths = [store / f"c{n}" for n in range(16)]
+    for path in paths:
+        path.mkdir()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = list(pool.map(lambda path: create_generation(str(profile), str(path)), paths))
+    assert sorted(created) == list(range(1, 17))
+    assert {g.number: g.target for g in list_generations(str(profile))} == dict(zip(created, map(str, paths)))
+    assert profile.resolve().parent == store
 
 
 def test_foreign_entries_are_not_generations(profile: Path, store: Path) -> None:
