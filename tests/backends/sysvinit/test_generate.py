@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +149,7 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def wait_for(condition: Any, timeout: float = 10.0) -> bool:
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -558,7 +558,8 @@ def test_foreground_process_is_daemonized_and_pid_file_written(
         assert pid is not None and alive(pid)
         assert environ_of(pid)[b"HOSTILE"] == hostile.encode()
         assert Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[-2] == hostile.encode()
-        assert wait_for(lambda: (log_dir / "nixproc-sleeper.log").read_text() == hostile + "\n")
+        log_file = log_dir / "nixproc-sleeper.log"
+        assert wait_for(lambda: log_file.exists() and log_file.read_text() == hostile + "\n")
         assert run_activity(script, "stop", tmp_path).returncode == 0
         assert wait_for(lambda: not alive(pid))
         assert not list(tmp_path.rglob("pwned"))
