@@ -16,11 +16,9 @@ from nixproc_disnix.backends.common.util import (
     auto_pid_file,
     compose_path,
     daemon_log_file,
-    daemonize_foreground_process,
     determine_user,
     escape_shell_arg,
     escape_shell_args,
-    invoke_daemon,
     pid_files_dir,
     shell_environment_exports,
 )
@@ -157,29 +155,6 @@ def test_escape_shell_arg_always_quotes_and_stringifies_as_nix() -> None:
 def test_escape_shell_arg_parses_back(value: str) -> None:
     assert shlex.split(escape_shell_arg(value)) == [value]
     assert bash('eval "printf %s $1"', escape_shell_arg(value)) == value
-
-
-def test_invoke_daemon_without_and_with_user() -> None:
-    assert invoke_daemon("/bin/webapp", ["-D"], "su") == "/bin/webapp '-D'"
-    # SPEC §3.7's example form.
-    assert invoke_daemon("/bin/webapp", ["-D"], "su", "webapp") == "su webapp -c '/bin/webapp '\\''-D'\\'''"
-
-
-@pytest.mark.parametrize("value", HOSTILE)
-def test_invoke_daemon_as_user_passes_hostile_args_through_su(value: str) -> None:
-    command = invoke_daemon("printf %s", [value], "fake_su", "u")
-    # A stand-in for su running its -c argument in a new shell.
-    fake_su = 'fake_su() { [ "$1" = u ] && [ "$2" = -c ] && bash -c "$3"; }; '
-    assert bash(fake_su + 'eval "$1"', command) == value
-
-
-def test_daemonize_foreground_process() -> None:
-    assert daemonize_foreground_process("daemon", "/bin/w", ["-f", "a b"], TMP) == (
-        "daemon --unsafe --inherit --pidfiles /tmp --name $(basename /bin/w) -- /bin/w '-f' 'a b'"
-    )
-    assert daemonize_foreground_process(
-        "daemon", "/bin/w", [], TMP, pid_file="/tmp/w.pid", user="u", output_log_file="/tmp/nixproc-w.log"
-    ) == "daemon --unsafe --inherit --output /tmp/nixproc-w.log --pidfile /tmp/w.pid --user u -- /bin/w "
 
 
 # Daemon or foreground ---------------------------------------------------------------

@@ -93,34 +93,3 @@ def shell_environment_exports(environment: Mapping[str, Scalar], allow_system_pa
         + "\n"
         for name in attr_names(environment)
     )
-
-
-def daemonize_foreground_process(
-    daemon: str,
-    process: str,
-    args: Iterable[Scalar],
-    pid_dir: str,
-    pid_file: str | None = None,
-    user: str | None = None,
-    output_log_file: str | None = None,
-) -> str:
-    """A shell command turning a foreground process into a daemon with libslack's ``daemon``.
-
-    Without a PID file, ``daemon`` names one after the executable in ``pid_dir``
-    (``$(basename …)`` is left for the shell, as upstream).
-    """
-    return (
-        f"{daemon} --unsafe --inherit"
-        + ("" if output_log_file is None else f" --output {output_log_file}")
-        + (f" --pidfiles {pid_dir} --name $(basename {process})" if pid_file is None else f" --pidfile {pid_file}")
-        + ("" if user is None else f" --user {user}")
-        + f" -- {process} {escape_shell_args(args)}"
-    )
-
-
-def invoke_daemon(process: str, args: Iterable[Scalar], su: str, user: str | None = None) -> str:
-    """A shell command starting a self-daemonizing process, through ``su USER -c`` when a user applies."""
-    invocation = f"{process} {escape_shell_args(args)}"
-    if user is None:
-        return invocation
-    return f"{su} {user} -c {escape_shell_arg(invocation)}"
