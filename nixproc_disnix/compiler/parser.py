@@ -11,17 +11,19 @@ from __future__ import annotations
 import errno
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path as FsPath
 from typing import Any
 
 from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedToken, VisitError
 from lark.lexer import Lexer as LarkLexer
 from lark.parsers.lalr_analysis import Reduce
 
 from ..errors import NixprocError, ParseError, Pos
 from . import ast
-from .lexer import DISPLAY_NAMES, LAMBDA_MAY_FOLLOW, Lexer, Source, unescape
+from .lexer import DISPLAY_NAMES, LAMBDA_MAY_FOLLOW, Lexer, Source
 from .printer import show_id  # Nix prints names in messages as it prints identifiers
 from .scope import bind_vars
 from .strip import strip_indentation
@@ -802,28 +804,28 @@ def parse(source: Source, check_scopes: bool = True) -> ast.Expr:
     return expr
 
 
-def _slow_parse(parser: Lark, lexer: Lexer, tokens: list[Token]) -> ast.Expr:
-    """Lark's driver, with bison's error behaviour reproduced around it."""
+@contextmanager
+def _semantic_errors() -> Iterator[None]:
+    """Semantic actions raise ParseError; Lark may hand it over wrapped in a VisitError."""
     try:
-        return parser.parse(_Tokens(tokens, Pos(lexer.file, lexer.last_line, lexer.last_col)))
-    except UnexpectedToken as err:
-        try:
-            nonassoc = _default_reductions(err.state, err.token.type == "LEXERROR", err.token.type)
-        except VisitError as inner:
-            if isinstance(inner.orig_exc, ParseError):
-                raise inner.orig_exc from None
-            raise
-        except ParseError as inner:
-            raise inner from None
-        if err.token.type == "LEXERROR":
-            raise err.token.value from None
-        raise _syntax_error(err, lexer, list_expected=not nonassoc) from None
+        yield
     except VisitError as err:
         if isinstance(err.orig_exc, ParseError):
             raise err.orig_exc from None
         raise
-    except ParseError as err:
-        raise err from None
+
+
+def _slow_parse(parser: Lark, lexer: Lexer, tokens: list[Token]) -> ast.Expr:
+    """Lark's driver, with bison's error behaviour reproduced around it."""
+    try:
+        with _semantic_errors():
+            return parser.parse(_Tokens(tokens, Pos(lexer.file, lexer.last_line, lexer.last_col)))
+    except UnexpectedToken as err:
+        with _semantic_errors():
+            nonassoc = _default_reductions(err.state, err.token.type == "LEXERROR", err.token.type)
+        if err.token.type == "LEXERROR":
+            raise err.token.value from None
+        raise _syntax_error(err, lexer, list_expected=not nonassoc) from None
     finally:
         _BUILDER.starts.clear()
         _BUILDER.inherits.clear()
