@@ -129,7 +129,7 @@ def _div(ev, pos, a, b):
     if float in (type(a), type(b)):
         return a / b
     if a == -0x8000000000000000 and b == -1:
-        raise EvalError(f"overflow in integer division", pos)
+        raise EvalError("overflow in integer division", pos)
     quotient = abs(a) // abs(b)
     return quotient if (a >= 0) == (b >= 0) else -quotient
 
@@ -178,7 +178,7 @@ def _function_args(ev, pos, f):
     if type(f) in (PrimOp, PrimOpApp):
         return Attrs()
     if type(f) is not Closure:
-        raise EvalError(f"'functionArgs' requires a function", pos)
+        raise EvalError("'functionArgs' requires a function", pos)
     formals = f.expr.formals
     if formals is None:
         return Attrs()

@@ -3,11 +3,9 @@ adding sources to the store (``path``, ``filterSource``, ``toFile``)."""
 from __future__ import annotations
 
 import os
-import stat
 
 from ...errors import EvalError
 from ...store.hashing import base32_encode, hash_bytes, parse_hash_allow_empty
-from ...store.nar import file_type
 from ...store.paths import make_fixed_output_path, make_text_path, parse_store_path
 from ...store.source import source_store_path
 from ..eval.values import Attrs, NixPath, is_function, make_string, show_type

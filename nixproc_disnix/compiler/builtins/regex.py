@@ -10,7 +10,6 @@ import re
 from functools import lru_cache
 
 from ...errors import EvalError
-from ..eval.values import make_string, context_of
 from . import primop
 
 _CLASSES = {
