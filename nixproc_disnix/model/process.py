@@ -13,12 +13,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from nixproc_disnix.errors import EvalError, ThrownError
 from nixproc_disnix.model.credentials import Credentials
 from nixproc_disnix.model.nix_json import to_json
+from nixproc_disnix.model.validation import validate_as
 
 PROCESS_MANAGERS = (
     "bsdrc",
@@ -82,12 +83,7 @@ class ProcessParams(BaseModel):
         """Validate the evaluated argument set (or a parsed JSON object)."""
         if not isinstance(value, Mapping):
             raise EvalError(f"invalid agnostic process config: expected an attribute set, not {type(value).__name__}")
-        try:
-            return cls.model_validate(value)
-        except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise EvalError(f"invalid agnostic process config: {where}: {first['msg']}") from None
+        return validate_as(cls, value, "agnostic process config")
 
     @classmethod
     def parse_json(cls, text: str | bytes) -> ProcessParams:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from nixproc_disnix.backends.common.credentials import dysnomia_support_files
@@ -35,6 +35,7 @@ from nixproc_disnix.errors import EvalError, ThrownError
 from nixproc_disnix.model.credentials import Credentials
 from nixproc_disnix.model.nix_json import attr_names
 from nixproc_disnix.model.process import NO_NAME_MESSAGE, ManagedProcess, Scalar
+from nixproc_disnix.model.validation import validate_as
 
 _TEMPLATES = template_environment(__package__)
 
@@ -159,12 +160,7 @@ def sysvinit_params(process: ManagedProcess) -> SysvinitScriptParams:
     if process.pid_file is not None:
         generated["pidFile"] = process.pid_file
     arguments = apply_overrides(generated, process.overrides)
-    try:
-        return SysvinitScriptParams.model_validate(arguments)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise EvalError(f"invalid sysvinit parameters of process '{process.name}': {where}: {first['msg']}") from None
+    return validate_as(SysvinitScriptParams, arguments, f"sysvinit parameters of process '{process.name}'")
 
 
 def sequence(params: SysvinitScriptParams, composition: SysvinitComposition = SysvinitComposition()) -> int:
