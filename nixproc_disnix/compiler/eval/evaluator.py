@@ -20,13 +20,12 @@ from ..scope import GLOBAL_NAMES, StaticEnv, base_env
 from .coerce import coerce_to_string, values_equal
 from .env import Env
 from .values import (
-    BLACKHOLE, Apply, Attrs, Closure, CStr, Lazy, NixPath, PrimOp, PrimOpApp, Thunk, context_of,
+    BLACKHOLE, UNEVALUATED, Apply, Attrs, Closure, CStr, NixPath, PrimOp, PrimOpApp, Thunk, context_of,
     make_string, show_type, wrap_int,
 )
 
 # Expressions whose value needs no thunk: evaluating them is as cheap as wrapping.
 _LITERALS = (ast.Int, ast.Float, ast.String, ast.Path)
-_UNEVALUATED = frozenset((Thunk, Apply, Lazy))
 
 
 class Evaluator:
@@ -99,7 +98,7 @@ class Evaluator:
     def force(self, v: Any, pos: Pos | None = None) -> Any:
         """Evaluate a thunk to weak head normal form (values pass through)."""
         t = type(v)
-        if t not in _UNEVALUATED:
+        if t not in UNEVALUATED:
             return v
         if t is Thunk:
             if v.value is not BLACKHOLE:
@@ -116,36 +115,23 @@ class Evaluator:
             v.value = result
             v.env = None
             return result
-        if t is Apply:
-            if v.value is not BLACKHOLE:
-                return v.value
-            fn = v.fn
-            if fn is None:
-                raise EvalError("infinite recursion encountered", pos)
-            v.fn = None
-            try:
-                result = self.call(self.force(fn), v.arg, v.pos or pos)
-            except BaseException:
-                v.fn = fn
-                raise
-            v.value = result
-            v.arg = None
-            return result
-        if t is Lazy:
-            if v.value is not BLACKHOLE:
-                return v.value
-            compute = v.compute
-            if compute is None:
-                raise EvalError("infinite recursion encountered", pos)
-            v.compute = None
-            try:
-                result = self.force(compute(), pos)
-            except BaseException:
-                v.compute = compute
-                raise
-            v.value = result
-            return result
-        return v
+        # Apply and Lazy: the pending work sits in one slot, emptied while it runs.
+        if v.value is not BLACKHOLE:
+            return v.value
+        pending = v.pending
+        if pending is None:
+            raise EvalError("infinite recursion encountered", pos)
+        v.pending = None
+        try:
+            if t is Apply:
+                result = self.call(self.force(pending[0]), pending[1], v.pos or pos)
+            else:
+                result = self.force(pending(), pos)
+        except BaseException:
+            v.pending = pending
+            raise
+        v.value = result
+        return result
 
     def force_deep(self, v: Any, pos: Pos | None = None) -> Any:
         """Force a value and everything inside it (``deepSeq``, ``--strict``)."""
@@ -264,7 +250,7 @@ class Evaluator:
             level -= 1
         if not e.from_with:
             value = frame.vars[e.index]
-            return self.force(value, e.pos) if type(value) in _UNEVALUATED else value
+            return self.force(value, e.pos) if type(value) in UNEVALUATED else value
         while frame is not None:
             if frame.with_attrs is not None:
                 attrs = self.force_attrs(frame.with_attrs, e.pos)

@@ -16,7 +16,7 @@ set        :class:`Attrs` (a ``dict`` of name -> value or thunk)
 function   :class:`Closure`, :class:`PrimOp`, :class:`PrimOpApp`
 =========  ===========================================================
 
-Unevaluated values are :class:`Thunk` or :class:`Apply`; ``force`` turns them
+Unevaluated values are :class:`Thunk`, :class:`Apply` or :class:`Lazy`; ``force`` turns them
 into one of the above.
 """
 from __future__ import annotations
@@ -124,28 +124,31 @@ class Thunk:
 
 
 class Apply:
-    """A lazy function application ``fn arg`` (what ``map`` and friends produce)."""
+    """A lazy function application ``fn arg`` (what ``map`` and friends produce).
 
-    __slots__ = ("fn", "arg", "value", "pos")
+    ``pending`` holds ``(fn, arg)`` until the value is known; it is empty while
+    being evaluated, which is how re-entry is recognised as infinite recursion.
+    """
+
+    __slots__ = ("pending", "value", "pos")
 
     def __init__(self, fn: Any, arg: Any, pos: Pos | None = None) -> None:
-        self.fn = fn
-        self.arg = arg
+        self.pending: tuple[Any, Any] | None = (fn, arg)
         self.pos = pos
         self.value: Any = _BLACKHOLE
 
 
 class Lazy:
-    """A lazily computed value from Python code (a zero-argument callable)."""
+    """A lazily computed value from Python code; ``pending`` is the zero-argument callable."""
 
-    __slots__ = ("compute", "value")
+    __slots__ = ("pending", "value")
 
     def __init__(self, compute: Callable[[], Any]) -> None:
-        self.compute = compute
+        self.pending: Callable[[], Any] | None = compute
         self.value: Any = _BLACKHOLE
 
 
-UNEVALUATED = (Thunk, Apply, Lazy)
+UNEVALUATED = frozenset((Thunk, Apply, Lazy))
 BLACKHOLE = _BLACKHOLE
 
 
