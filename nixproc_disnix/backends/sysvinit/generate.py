@@ -11,12 +11,14 @@ shell (``initialize``, ``globalInstructions``, ``instructions``,
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from nixproc_disnix.backends.common.backend import Dependency, Generated
 from nixproc_disnix.backends.common.credentials import dysnomia_support_files
 from nixproc_disnix.backends.common.mode import Mode, choose_invocation
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink
@@ -41,14 +43,6 @@ _TEMPLATES = template_environment(__package__)
 
 COMMON_ACTIVITIES = ("start", "stop", "reload", "restart", "status")
 """The activities that come first in the ``case``, in this order; the rest follow by name, ``*`` last."""
-
-
-@dataclass(frozen=True)
-class Dependency:
-    """What an init script needs of a process it depends on: its name and start sequence number."""
-
-    name: str
-    sequence: int
 
 
 @dataclass(frozen=True)
@@ -121,14 +115,34 @@ class SysvinitScriptParams(BaseModel):
 
 def generate(
     process: ManagedProcess, settings: BackendSettings, composition: SysvinitComposition = SysvinitComposition()
-) -> dict[str, GeneratedFile | Symlink]:
+) -> Generated:
     """The sysvinit output of ``process``: ``etc/rc.d/init.d/<name>``, its rc links and dysnomia-support.
 
-    ``process.dependencies`` must be :class:`Dependency` values (the
-    dependencies' names and :func:`sequence`), ``process.overrides`` the
-    sysvinit part only (what ``resolve(params, "sysvinit")`` keeps).
+    ``process.dependencies`` must be :class:`Dependency` values exposing their
+    ``sequence``, ``process.overrides`` the sysvinit part only (what
+    ``resolve(params, "sysvinit")`` keeps).
     """
-    return create_sysvinit_script(sysvinit_params(process), settings, composition)
+    return _created(sysvinit_params(process), settings, composition)
+
+
+def create(
+    params: Mapping[str, Any], settings: BackendSettings, composition: SysvinitComposition = SysvinitComposition()
+) -> Generated:
+    """createSystemVInitScript called directly with its own parameters (SPEC §1.7)."""
+    return _created(validate_as(SysvinitScriptParams, params, "createSystemVInitScript"), settings, composition)
+
+
+def _created(
+    params: SysvinitScriptParams, settings: BackendSettings, composition: SysvinitComposition
+) -> Generated:
+    """The script output plus the start sequence number dependents order themselves after."""
+    files = create_sysvinit_script(params, settings, composition)
+    return Generated(
+        name=_script_name(params),
+        files=files,
+        passthru={"sequence": sequence(params, composition)},
+        post_install=params.post_install,
+    )
 
 
 def sysvinit_params(process: ManagedProcess) -> SysvinitScriptParams:
@@ -167,7 +181,7 @@ def sequence(params: SysvinitScriptParams, composition: SysvinitComposition = Sy
     """The start sequence number: the minimum without dependencies, else one after the latest dependency."""
     if not params.dependencies:
         return composition.min_sequence
-    return max(dependency.sequence for dependency in params.dependencies) + 1
+    return max(dependency.ordering("sequence") for dependency in params.dependencies) + 1
 
 
 def create_sysvinit_script(
@@ -178,11 +192,7 @@ def create_sysvinit_script(
     ``postInstall`` is build-time shell for whoever writes the output into
     the store; it is not part of the files.
     """
-    name = params.name if "name" in params.model_fields_set else params.instance_name
-    if name is None:
-        raise ThrownError(NO_NAME_MESSAGE)
-    if not name or "/" in name or name in (".", "..") or "\n" in name:
-        raise EvalError(f"sysvinit process name {name!r} cannot name a file in etc/rc.d/init.d")
+    name = _script_name(params)
     description = name if params.description is None else params.description
 
     if params.runlevels:
@@ -219,6 +229,16 @@ def create_sysvinit_script(
     ).items():
         output[f"dysnomia-support/{relative}"] = GeneratedFile(content)
     return output
+
+
+def _script_name(params: SysvinitScriptParams) -> str:
+    """``name``, defaulting to ``instanceName``; it names a file, so it must be one path component."""
+    name = params.name if "name" in params.model_fields_set else params.instance_name
+    if name is None:
+        raise ThrownError(NO_NAME_MESSAGE)
+    if not name or "/" in name or name in (".", "..") or "\n" in name:
+        raise EvalError(f"sysvinit process name {name!r} cannot name a file in etc/rc.d/init.d")
+    return name
 
 
 def _checked_environment(params: SysvinitScriptParams) -> dict[str, Scalar]:

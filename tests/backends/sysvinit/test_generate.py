@@ -24,10 +24,10 @@ from typing import Any
 
 import pytest
 
+from nixproc_disnix.backends.common.backend import Dependency, generator
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, write_output
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.sysvinit.generate import (
-    Dependency,
     SysvinitComposition,
     generate,
     sequence,
@@ -177,7 +177,7 @@ def test_webapp_script_layout_and_syntax() -> None:
         path=["/nix/store/y-coreutils"],
         overrides={"sysvinit": {"runlevels": [3, 4, 5]}},
     )
-    script = script_of(generate(process, BackendSettings(tmp_dir="/T")), "webapp")
+    script = script_of(generate(process, BackendSettings(tmp_dir="/T")).files, "webapp")
     bash_syntax_ok(script)
     assert script.startswith(
         "#! /bin/bash\n\n## BEGIN INIT INFO\n"
@@ -205,7 +205,7 @@ def test_webapp_script_layout_and_syntax() -> None:
 
 def test_foreground_only_process_is_daemonized_with_output_log() -> None:
     process = managed(name="nginx", foregroundProcess="/bin/nginx", foregroundProcessArgs=["-g", "daemon off;"])
-    script = script_of(generate(process, BackendSettings()), "nginx")
+    script = script_of(generate(process, BackendSettings()).files, "nginx")
     bash_syntax_ok(script)
     assert shlex.split(branch(script, "start")[1]) == [
         "daemon", "--unsafe", "--inherit", "--output", "/var/log/nixproc-nginx.log",
@@ -215,14 +215,14 @@ def test_foreground_only_process_is_daemonized_with_output_log() -> None:
 
 def test_daemon_is_preferred_and_nice_goes_to_start_daemon() -> None:
     process = managed(instanceName="w", process="/bin/w", nice=5, umask="022", directory="/srv/w")
-    script = script_of(generate(process, BackendSettings()), "w")
+    script = script_of(generate(process, BackendSettings()).files, "w")
     assert "\numask 022\n" in script
     assert branch(script, "start")[1:3] == ["cd /srv/w", "start_daemon -f -p /var/run/w.pid -n 5 /bin/w"]
 
 
 def test_user_changes_disabled_keep_the_pid_dir_of_the_declared_user() -> None:
     process = managed(instanceName="w", foregroundProcess="/bin/w", user="w")
-    script = script_of(generate(process, BackendSettings(force_disable_user_change=True)), "w")
+    script = script_of(generate(process, BackendSettings(force_disable_user_change=True)).files, "w")
     assert shlex.split(branch(script, "start")[1]) == [
         "daemon", "--unsafe", "--inherit", "--output", "/var/log/nixproc-w.log", "--pidfile", "/tmp/w.pid",
         "--", "/bin/w",
@@ -230,7 +230,7 @@ def test_user_changes_disabled_keep_the_pid_dir_of_the_declared_user() -> None:
 
 
 def test_no_process_means_only_usage() -> None:
-    output = generate(managed(name="empty"), BackendSettings())
+    output = generate(managed(name="empty"), BackendSettings()).files
     script = script_of(output, "empty")
     bash_syntax_ok(script)
     assert branch(script, "*") == ["echo \"Usage: $0\" '{}'", "exit 1"]
@@ -239,11 +239,11 @@ def test_no_process_means_only_usage() -> None:
 
 def test_name_errors() -> None:
     with pytest.raises(ThrownError, match="No process name"):
-        generate(managed(name="x", overrides={"sysvinit": lambda args: {**args, "name": None}}), BackendSettings())
+        generate(managed(name="x", overrides={"sysvinit": lambda args: {**args, "name": None}}), BackendSettings()).files
     with pytest.raises(EvalError, match="cannot name a file"):
-        generate(managed(name="a/b", process="/bin/x"), BackendSettings())
+        generate(managed(name="a/b", process="/bin/x"), BackendSettings()).files
     with pytest.raises(EvalError, match="not a valid shell variable name"):
-        generate(managed(name="x", environment={"A B": "1"}), BackendSettings())
+        generate(managed(name="x", environment={"A B": "1"}), BackendSettings()).files
 
 
 # Runlevels, sequence numbers, dependencies, credentials ------------------------------------
@@ -254,10 +254,10 @@ def test_runlevel_links_and_sequence_numbers(tmp_path: Path) -> None:
     webapp_sequence = sequence(sysvinit_params(webapp))
     assert webapp_sequence == 0
     nginx = managed(name="nginx", process="/bin/nginx", overrides={"sysvinit": {"runlevels": [3, 4, 5]}})
-    nginx = nginx.model_copy(update={"dependencies": [Dependency("webapp", webapp_sequence)]})
+    nginx = nginx.model_copy(update={"dependencies": [Dependency("webapp", passthru={"sequence": webapp_sequence})]})
     assert sequence(sysvinit_params(nginx)) == 1
 
-    output = generate(nginx, BackendSettings())
+    output = generate(nginx, BackendSettings()).files
     links = {path: entry.target for path, entry in output.items() if isinstance(entry, Symlink)}
     assert links == {
         **{f"etc/rc.d/rc{level}.d/S01nginx": "../init.d/nginx" for level in (3, 4, 5)},
@@ -276,18 +276,18 @@ def test_default_start_and_stop_verbatim_without_runlevels() -> None:
     process = managed(
         name="x", process="/bin/x", overrides={"sysvinit": {"defaultStart": [2], "defaultStop": [0, 6]}}
     )
-    output = generate(process, BackendSettings())
+    output = generate(process, BackendSettings()).files
     assert sorted(path for path, entry in output.items() if isinstance(entry, Symlink)) == [
         "etc/rc.d/rc0.d/K99x", "etc/rc.d/rc2.d/S00x", "etc/rc.d/rc6.d/K99x",
     ]
     assert "# Default-Start: 2\n# Default-Stop:  0 6\n" in script_of(output, "x")
-    assert not any(isinstance(entry, Symlink) for entry in generate(managed(name="y"), BackendSettings()).values())
+    assert not any(isinstance(entry, Symlink) for entry in generate(managed(name="y"), BackendSettings()).files.values())
 
 
 def test_sequence_numbers_after_ten_and_composition_bounds() -> None:
     process = managed(name="z", process="/bin/z", overrides={"sysvinit": {"runlevels": [3]}})
-    process = process.model_copy(update={"dependencies": [Dependency("a", 3), Dependency("b", 11)]})
-    paths = set(generate(process, BackendSettings(), SysvinitComposition(supported_runlevels=(2, 3))))
+    process = process.model_copy(update={"dependencies": [Dependency("a", passthru={"sequence": 3}), Dependency("b", passthru={"sequence": 11})]})
+    paths = set(generate(process, BackendSettings(), SysvinitComposition(supported_runlevels=(2, 3))).files)
     assert paths >= {"etc/rc.d/rc3.d/S12z", "etc/rc.d/rc2.d/K87z"}
 
 
@@ -296,7 +296,7 @@ def test_dysnomia_support_files() -> None:
         name="webapp",
         credentials={"groups": {"webapp": {}}, "users": {"webapp": {"group": "webapp", "description": "Webapp"}}},
     )
-    output = generate(process, BackendSettings())
+    output = generate(process, BackendSettings()).files
     assert output["dysnomia-support/groups/webapp"] == GeneratedFile("\n")
     assert output["dysnomia-support/users/webapp"] == GeneratedFile("description='Webapp'\ngroup='webapp'\n\n")
 
@@ -320,7 +320,7 @@ def test_overrides_merge_into_generated_parameters() -> None:
             }
         },
     )
-    script = script_of(generate(process, BackendSettings()), "x")
+    script = script_of(generate(process, BackendSettings()).files, "x")
     bash_syntax_ok(script)
     assert "export A='1'\nexport B='2'\n" in script
     assert "\nulimit -n 1024\n" in script
@@ -340,7 +340,7 @@ def test_function_override_sees_generated_parameters() -> None:
         return {**args, "processIsDaemon": False}
 
     process = managed(instanceName="x", process="/bin/x", overrides={"sysvinit": override})
-    script = script_of(generate(process, BackendSettings()), "x")
+    script = script_of(generate(process, BackendSettings()).files, "x")
     assert seen["process"] == "/bin/x" and seen["processIsDaemon"] is True and "pidFile" not in seen
     assert branch(script, "start")[1].startswith("daemon --unsafe --inherit")
 
@@ -348,7 +348,7 @@ def test_function_override_sees_generated_parameters() -> None:
 def test_unknown_override_parameter_is_refused() -> None:
     process = managed(name="x", process="/bin/x", overrides={"sysvinit": {"runLevels": [3]}})
     with pytest.raises(EvalError, match="sysvinit parameters of process 'x': runLevels"):
-        generate(process, BackendSettings())
+        generate(process, BackendSettings()).files
 
 
 # Hostile values --------------------------------------------------------------------------
@@ -389,7 +389,7 @@ def test_hostile_values_stay_single_words(value: str, recorder: SysvinitComposit
         environment={"HOSTILE": value},
         overrides={"sysvinit": {"reloadSignal": value}},
     )
-    script = script_of(generate(process, BackendSettings(), recorder), "x")
+    script = script_of(generate(process, BackendSettings(), recorder).files, "x")
     bash_syntax_ok(script)
     assert "\n# Description:   " + " ".join(value.splitlines()) + "\n" in script
     start = recorded_commands(script, "start", tmp_path)
@@ -412,7 +412,7 @@ def test_hostile_foreground_values_stay_single_words(
 ) -> None:
     process = managed(name="x", foregroundProcess=f"/opt/{value}/x", foregroundProcessArgs=[value], user=value)
     settings = BackendSettings(log_dir=f"/log/{value}", tmp_dir=f"/tmp/{value}")
-    script = script_of(generate(process, settings, recorder), "x")
+    script = script_of(generate(process, settings, recorder).files, "x")
     bash_syntax_ok(script)
     assert recorded_commands(script, "start", tmp_path)[1] == [
         "daemon", "--unsafe", "--inherit", "--output", f"/tmp/{value}/nixproc-x.log",
@@ -422,7 +422,7 @@ def test_hostile_foreground_values_stay_single_words(
 
 def test_hostile_activity_names_are_literal_case_patterns() -> None:
     script = script_of(
-        generate(managed(name="x", overrides={"sysvinit": {"activities": {"a|b": "echo one", "$(x)": "echo two"}}}), BackendSettings()),
+        generate(managed(name="x", overrides={"sysvinit": {"activities": {"a|b": "echo one", "$(x)": "echo two"}}}), BackendSettings()).files,
         "x",
     )
     bash_syntax_ok(script)
@@ -501,7 +501,7 @@ def test_start_and_stop_a_daemon_with_hostile_values(
     )
     # The declared user keeps PID files in tmpDir; the switch itself is disabled.
     settings = BackendSettings(runtime_dir=str(runtime_dir), tmp_dir=str(runtime_dir), force_disable_user_change=True)
-    output = generate(process, settings, composition)
+    output = generate(process, settings, composition).files
     write_output(output, root / "out")
     script = root / "out/etc/rc.d/init.d/webapp"
     pid_file = runtime_dir / "webapp.pid"
@@ -545,7 +545,7 @@ def test_foreground_process_is_daemonized_and_pid_file_written(
         environment={"HOSTILE": hostile, "NIXPROC_TEST_MARKER": marker},
     )
     settings = BackendSettings(runtime_dir=str(root), log_dir=str(log_dir), tmp_dir=str(root))
-    output = generate(process, settings, composition)
+    output = generate(process, settings, composition).files
     write_output(output, root / "out")
     script = root / "out/etc/rc.d/init.d/sleeper"
     pid_file = root / "sleeper.pid"
@@ -556,8 +556,9 @@ def test_foreground_process_is_daemonized_and_pid_file_written(
         assert wait_for(lambda: read_pid(pid_file) is not None)
         pid = read_pid(pid_file)
         assert pid is not None and alive(pid)
+        # The daemonizer writes the PID file just before it execs the program.
+        assert wait_for(lambda: Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[-2] == hostile.encode())
         assert environ_of(pid)[b"HOSTILE"] == hostile.encode()
-        assert Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[-2] == hostile.encode()
         log_file = log_dir / "nixproc-sleeper.log"
         assert wait_for(lambda: log_file.exists() and log_file.read_text() == hostile + "\n")
         assert run_activity(script, "stop", tmp_path).returncode == 0
@@ -566,3 +567,17 @@ def test_foreground_process_is_daemonized_and_pid_file_written(
     finally:
         if pid is not None and alive(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_registry_and_native_create_agree_with_generate() -> None:
+    process = managed(name="w", process="/bin/w", dependencies=[])
+    through_registry = generator("sysvinit").generate(process, BackendSettings())
+    assert through_registry.name == "w" and through_registry.passthru == {"sequence": 0}
+    native = generator("sysvinit").create({"name": "w", "process": "/bin/w"}, BackendSettings())
+    assert native.files == through_registry.files
+
+
+def test_dependency_from_another_backend_has_no_sequence() -> None:
+    process = managed(name="x", process="/bin/x").model_copy(update={"dependencies": [Dependency("other")]})
+    with pytest.raises(ThrownError, match="attribute 'sequence' missing in dependency 'other'"):
+        generate(process, BackendSettings())

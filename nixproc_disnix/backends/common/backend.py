@@ -1,0 +1,82 @@
+"""The contract every backend generator keeps, and the registry that finds them.
+
+Upstream's generators are Nix functions returning a derivation; dependents
+read attributes of that derivation (``dependency.name`` for unit names and
+``REQUIRE`` lines, ``dependency.sequence`` for sysvinit's start order,
+``dependency.priority`` for supervisord and docker). Here a generator is a
+pure Python function returning :class:`Generated`: the output's files, the
+name the output goes by, and those attributes. The Nix framework and
+``nixproc-generate-config`` both call the same function, so their outputs
+are byte-identical.
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Protocol
+
+from nixproc_disnix.backends.common.output import GeneratedOutput
+from nixproc_disnix.backends.common.settings import BackendSettings
+from nixproc_disnix.errors import ThrownError
+from nixproc_disnix.model.process import PROCESS_MANAGERS, ManagedProcess
+
+Passthru = Mapping[str, int | str]
+"""Attributes a generated output exposes to the processes that depend on it."""
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """A process this one depends on, as its generated output presents itself.
+
+    ``name`` is the output's name (upstream's ``dependency.name``),
+    ``out_path`` its store path; ``passthru`` holds whatever its backend
+    exposes for ordering (``sequence``, ``priority``).
+    """
+
+    name: str
+    out_path: str = ""
+    passthru: Passthru = field(default_factory=dict)
+
+    def ordering(self, attribute: str) -> int:
+        """An ordering attribute of the dependency; missing means it was made by another backend."""
+        value = self.passthru.get(attribute)
+        if not isinstance(value, int):
+            raise ThrownError(f"attribute '{attribute}' missing in dependency '{self.name}'")
+        return value
+
+
+@dataclass(frozen=True)
+class Generated:
+    """One process's output for one backend.
+
+    ``post_install`` is shell run in the output directory after the files
+    are written (upstream's ``postInstall``); it is the model author's own
+    build-time code and runs with ``$out`` set.
+    """
+
+    name: str
+    files: GeneratedOutput
+    passthru: Passthru = field(default_factory=dict)
+    post_install: str = ""
+
+
+class Generator(Protocol):
+    """A backend's entry points: createManagedProcess's mapping and the native create function."""
+
+    def generate(self, process: ManagedProcess, settings: BackendSettings) -> Generated:
+        """``generate<Backend>``: §2 parameters (dependencies as :class:`Dependency`) → output."""
+
+    def create(self, params: Mapping[str, Any], settings: BackendSettings) -> Generated:
+        """The native create function (``createSystemVInitScript``, …) on its own parameters."""
+
+
+def generator(process_manager: str) -> Generator:
+    """The generator module of ``process_manager`` (``backends/<pm>/generate.py``)."""
+    if process_manager not in PROCESS_MANAGERS:
+        raise ThrownError(f"Unknown process manager: {process_manager}")
+    module: ModuleType = importlib.import_module(
+        f"nixproc_disnix.backends.{process_manager.replace('-', '_')}.generate"
+    )
+    return module  # type: ignore[return-value]
