@@ -21,6 +21,11 @@ from .common import fail, run
 
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
 
+_skip_ports_in_use = click.option(
+    "--skip-ports-in-use", is_flag=True,
+    help="New ids of port resources (named *Ports, *ports, *Port) skip the TCP ports this machine "
+         "listens on; ids kept from --ids stay.")
+
 # --option, processes-model parameter, environment variable (SPEC §5.1).
 _STATE_DIR_OPTIONS = [
     ("--state-dir", "stateDir", "NIXPROC_STATE_DIR"),
@@ -59,11 +64,12 @@ def _emit(ids: Ids, output_xml: bool, output_file: str | None) -> None:
 @click.option("--output-xml", is_flag=True, help="Write XML instead of a Nix expression.")
 @click.option("--xml", is_flag=True, help="The input models are XML files.")
 @click.option("--extra-params", help="Nix attribute set of extra parameters for the models.")
+@_skip_ports_in_use
 @click.option("--show-trace", is_flag=True, help="Show where an evaluation error came from.")
 def dydisnix_id_assign(services: str | None, infrastructure: str | None, distribution: str | None,
                        id_resources: str | None, ids: str | None, service_property: str,
                        output_file: str | None, output_xml: bool, xml: bool, extra_params: str | None,
-                       show_trace: bool) -> None:
+                       skip_ports_in_use: bool, show_trace: bool) -> None:
     """Assign unique ids (ports, uids, gids) to the services of a Disnix services model."""
     if services is None:
         fail(IdAssignError("A services expression must be specified!"))
@@ -71,7 +77,7 @@ def dydisnix_id_assign(services: str | None, infrastructure: str | None, distrib
         fail(IdAssignError("An ID resources expression must be specified!"))
     models = ServicesModels(services=services, id_resources=id_resources, infrastructure=infrastructure,
                             distribution=distribution, ids=ids, service_property=service_property,
-                            extra_params=extra_params, xml=xml)
+                            extra_params=extra_params, xml=xml, skip_ports_in_use=skip_ports_in_use)
     _emit(run(lambda: assign_for_services(models), show_trace), output_xml, output_file)
 
 
@@ -95,10 +101,12 @@ def _state_dir_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--output-file", help="Write here instead of updating the ids file ('-': standard output).")
 @click.option("--output-xml", is_flag=True, help="Write XML (to standard output unless --output-file).")
 @click.option("--extra-params", help="Nix attribute set merged into the processes model's arguments.")
+@_skip_ports_in_use
 @click.option("--show-trace", is_flag=True, help="Show where an evaluation error came from.")
 def nixproc_id_assign(processes: str | None, id_resources: str | None, ids: str | None, service_property: str,
                       force_disable_user_change: bool, output_file: str | None, output_xml: bool,
-                      extra_params: str | None, show_trace: bool, **state_dirs: str | None) -> None:
+                      extra_params: str | None, skip_ports_in_use: bool, show_trace: bool,
+                      **state_dirs: str | None) -> None:
     """Assign unique ids to the process instances of a processes model, updating its ids.nix."""
     if not processes:
         fail(IdAssignError("A processes Nix expression must be provided!"))
@@ -107,6 +115,7 @@ def nixproc_id_assign(processes: str | None, id_resources: str | None, ids: str 
     if force_disable_user_change or os.environ.get("NIXPROC_FORCE_DISABLE_USER_CHANGE"):
         parameters["forceDisableUserChange"] = True
     model = ProcessesModel(processes=processes, id_resources=resources, ids=previous,
-                           service_property=service_property, parameters=parameters, extra_params=extra_params)
+                           service_property=service_property, parameters=parameters, extra_params=extra_params,
+                           skip_ports_in_use=skip_ports_in_use)
     result = run(lambda: assign_for_processes(model), show_trace)
     _emit(result, output_xml, output_file if output_file is not None or output_xml else ids_file)

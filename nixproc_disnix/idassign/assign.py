@@ -1,7 +1,7 @@
 """Assignment of ids (SPEC §8.4): previous ids stay put, new services get the next free id."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 
 from nixproc_disnix.errors import IdAssignError
 from nixproc_disnix.idassign.invalidate import remove_invalid_ids
@@ -22,6 +22,7 @@ def assign_ids(
     resources: IdResources,
     previous: Ids | None = None,
     distribution: DistributionTable | None = None,
+    taken: Mapping[str, Set[int]] | None = None,
 ) -> Ids:
     """Run dydisnix id-assign: invalidate ``previous``, then give every requiring service an id.
 
@@ -30,12 +31,18 @@ def assign_ids(
     and machine-scope ids are unique per target. Raises IdAssignError on an
     unknown scope or a depleted pool; nothing is returned then, so callers
     write output only on success. Inputs are not modified.
+
+    ``taken`` maps a resource to ids that *new* assignments must skip in
+    every group (e.g. ports something on the machine listens on; ids outside
+    the range are ignored). Kept assignments stay even when taken: a port in
+    use is most likely held by the service's own running process.
     """
     kept = remove_invalid_ids(previous or Ids(), requirements, resources, distribution)
     ids = kept.ids
     last_assignments = kept.last_assignments
     per_target = kept.last_assignments_per_target
     services = requirements.services
+    taken = taken or {}
 
     if distribution is None:
         global_group = sorted(services)
@@ -47,15 +54,18 @@ def assign_ids(
     for resource_name in sorted(resources.resources):
         resource = resources.resources[resource_name]
         assignments = ids.setdefault(resource_name, {})
+        blocked = {value for value in taken.get(resource_name, ()) if resource.min <= value <= resource.max}
         if resource.scope == GLOBAL_SCOPE:
-            pool = _pool(resource_name, resource, assignments, global_group, last_assignments.get(resource_name))
+            pool = _pool(resource_name, resource, assignments, global_group, last_assignments.get(resource_name),
+                         blocked)
             _fill(pool, assignments, global_group, services)
             if pool.last is not None:
                 last_assignments[resource_name] = pool.last
         elif resource.scope == MACHINE_SCOPE and distribution is not None:
             for target, group in services_per_target.items():
                 counters = per_target.setdefault(target, {})
-                pool = _pool(resource_name, resource, assignments, group, counters.get(resource_name), target)
+                pool = _pool(resource_name, resource, assignments, group, counters.get(resource_name), blocked,
+                             target)
                 _fill(pool, assignments, group, services)
                 if pool.last is not None:
                     counters[resource_name] = pool.last
@@ -72,10 +82,12 @@ def _pool(
     assignments: dict[str, int],
     group: Iterable[str],
     last: int | None,
+    blocked: set[int],
     target: str | None = None,
 ) -> IdPool:
-    """The group's pool: its used set holds the ids its services have right now."""
+    """The group's pool: its used set holds the ids its services have right now and the blocked ones."""
     used = {assignments[service] for service in group if service in assignments}
+    used |= blocked
     return IdPool(resource_name, resource, used, last, target)
 
 

@@ -19,6 +19,7 @@ from nixproc_disnix.compiler.eval.instantiate import make_evaluator
 from nixproc_disnix.compiler.eval.values import Attrs, Closure, CStr, Lazy, NixPath, is_function, show_type
 from nixproc_disnix.errors import EvalError, IdAssignError, ThrownError
 from nixproc_disnix.idassign.assign import assign_ids
+from nixproc_disnix.idassign.ports import listening_ports, ports_in_use
 from nixproc_disnix.model.ids import (
     DEFAULT_SERVICE_PROPERTY,
     DistributionTable,
@@ -196,7 +197,10 @@ def distribution_of(ev: Evaluator, infrastructure: Any, distribution: Any, extra
 
 @dataclass
 class ServicesModels:
-    """The files of ``dydisnix-id-assign``; ``xml`` means they are XML instead of Nix."""
+    """The files of ``dydisnix-id-assign``; ``xml`` means they are XML instead of Nix.
+
+    ``skip_ports_in_use``: new port ids avoid the ports this machine listens on (``idassign.ports``).
+    """
 
     services: str
     id_resources: str
@@ -206,6 +210,7 @@ class ServicesModels:
     service_property: str = DEFAULT_SERVICE_PROPERTY
     extra_params: str | None = None
     xml: bool = False
+    skip_ports_in_use: bool = False
 
 
 @dataclass
@@ -214,6 +219,7 @@ class ProcessesModel:
 
     ``parameters`` holds only what the user set (state directories,
     ``forceDisableUserChange``), so the model's own defaults apply otherwise.
+    ``skip_ports_in_use`` as in :class:`ServicesModels`.
     """
 
     processes: str
@@ -222,6 +228,7 @@ class ProcessesModel:
     service_property: str = DEFAULT_SERVICE_PROPERTY
     parameters: dict[str, Any] = field(default_factory=dict)
     extra_params: str | None = None
+    skip_ports_in_use: bool = False
 
 
 def assign_for_services(models: ServicesModels) -> Ids:
@@ -240,8 +247,8 @@ def assign_for_services(models: ServicesModels) -> Ids:
             raise IdAssignError("An infrastructure expression must be specified with a distribution expression!")
         distribution = distribution_of(ev, _eval_model(ev, models.infrastructure, extra, "infrastructure model"),
                                        ev.eval_file(os.path.abspath(models.distribution)), extra)
-    return assign_ids(requirements, _resources(ev, models.id_resources), _previous_ids(ev, models.ids),
-                      distribution)
+    return _assign(requirements, _resources(ev, models.id_resources), _previous_ids(ev, models.ids),
+                   distribution, models.skip_ports_in_use)
 
 
 def assign_for_processes(model: ProcessesModel) -> Ids:
@@ -256,7 +263,15 @@ def assign_for_processes(model: ProcessesModel) -> Ids:
                   **model.parameters, **eval_extra_params(ev, model.extra_params)})
     processes = call_with_declared(ev, ev.eval_file(os.path.abspath(model.processes)), args, "processes model")
     requirements = requirements_of(ev, processes, model.service_property, "processes model")
-    return assign_ids(requirements, _resources(ev, model.id_resources), _previous_ids(ev, model.ids))
+    return _assign(requirements, _resources(ev, model.id_resources), _previous_ids(ev, model.ids), None,
+                   model.skip_ports_in_use)
+
+
+def _assign(requirements: IdRequirements, resources: IdResources, previous: Ids | None,
+            distribution: DistributionTable | None, skip_ports_in_use: bool) -> Ids:
+    """The pure assignment, with this machine's listening ports as taken ids when asked to."""
+    taken = ports_in_use(resources, listening_ports()) if skip_ports_in_use else None
+    return assign_ids(requirements, resources, previous, distribution, taken)
 
 
 def _eval_model(ev: Evaluator, path: str, extra: Attrs, what: str) -> Any:
@@ -281,7 +296,7 @@ def _assign_for_services_xml(models: ServicesModels) -> Ids:
         distribution = DistributionTable.parse_xml(_read(models.distribution), models.distribution)
     resources = IdResources.parse_xml(_read(models.id_resources), models.id_resources)
     previous = None if models.ids is None else Ids.parse_xml(_read(models.ids), models.ids)
-    return assign_ids(requirements, resources, previous, distribution)
+    return _assign(requirements, resources, previous, distribution, models.skip_ports_in_use)
 
 
 def _read(path: str) -> bytes:
