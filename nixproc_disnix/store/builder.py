@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 
 from nixproc_disnix.errors import BuildError, EvalError
+from nixproc_disnix.store import generated_files
 from nixproc_disnix.store.derivation import Derivation
 from nixproc_disnix.store.hashing import Hash, hash_bytes, hash_file
 from nixproc_disnix.store.nar import nar_chunks, nar_hash
@@ -96,6 +97,9 @@ def _build_one(store: Store, drv_path: str, drvs: Mapping[str, Derivation]) -> N
             for path in outputs.values():
                 make_read_only(path)
             candidates = store.closure(inputs) | set(outputs.values())
+            if drv.builder == generated_files.BUILDER:
+                candidates |= {path for path in generated_files.mentioned_store_paths(drv, store.store_dir)
+                               if store.is_valid(path)}
             references = {path: scan_references(path, candidates, store.store_dir) for path in outputs.values()}
             if drv.is_fixed_output and references[outputs["out"]]:
                 raise BuildError(f"illegal path references in fixed-output derivation '{drv_path}'")
@@ -124,6 +128,9 @@ def _input_paths(store: Store, drv_path: str, drv: Derivation, drvs: Mapping[str
 
 def _run_builder(store: Store, drv_path: str, drv: Derivation) -> None:
     """Run the builder in a fresh build directory, its output going to the log."""
+    if drv.builder == generated_files.BUILDER:
+        generated_files.write_files(drv, drv.outputs["out"].path, store.log_path(drv_path))
+        return
     if drv.builder.startswith("builtin:"):
         raise BuildError(f"unsupported builtin builder '{drv.builder}' in '{drv_path}'")
     if "__json" in drv.env:

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Protocol
 
-from nixproc_disnix.backends.common.output import GeneratedOutput
+from nixproc_disnix.backends.common.output import GeneratedOutput, Symlink
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.errors import ThrownError
 from nixproc_disnix.model.process import PROCESS_MANAGERS, ManagedProcess
+from nixproc_disnix.store import generated_files
+from nixproc_disnix.store.instantiate import DerivationRequest
 
 Passthru = Mapping[str, int | str]
 """Attributes a generated output exposes to the processes that depend on it."""
@@ -60,6 +62,18 @@ class Generated:
     files: GeneratedOutput
     passthru: Passthru = field(default_factory=dict)
     post_install: str = ""
+
+    def files_json(self) -> str:
+        """The files as the ``builtin:nixproc-files`` builder's ``files`` attribute."""
+        return generated_files.files_json({
+            path: {"symlink": entry.target} if isinstance(entry, Symlink)
+            else {"content": entry.content, "executable": entry.executable}
+            for path, entry in self.files.items()
+        })
+
+    def derivation_request(self, system: str) -> DerivationRequest:
+        """The derivation that writes these files: the same whether made by Nix code or by Python."""
+        return generated_files.request(self.name, system, self.files_json(), self.post_install)
 
 
 class Generator(Protocol):
