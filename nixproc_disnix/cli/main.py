@@ -17,7 +17,10 @@ class LazyGroup(click.Group):
     ``nixproc eval -E 1`` should not pay for pydantic and the id-assign models.
     """
 
-    lazy_commands = {"id-assign": "nixproc_disnix.cli.idassign:nixproc_id_assign"}
+    lazy_commands = {
+        "doctor": "nixproc_disnix.cli.doctor:doctor",
+        "id-assign": "nixproc_disnix.cli.idassign:nixproc_id_assign",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy_commands])
