@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 
 from nixproc_disnix.errors import BuildError, EvalError
-from nixproc_disnix.store import generated_files
+from nixproc_disnix.store import generated_files, profile_env
 from nixproc_disnix.store.derivation import Derivation
 from nixproc_disnix.store.hashing import Hash, hash_bytes, hash_file
 from nixproc_disnix.store.nar import nar_chunks, nar_hash
@@ -130,6 +130,9 @@ def _run_builder(store: Store, drv_path: str, drv: Derivation) -> None:
     """Run the builder in a fresh build directory, its output going to the log."""
     if drv.builder == generated_files.BUILDER:
         generated_files.write_files(drv, drv.outputs["out"].path, store.log_path(drv_path))
+        return
+    if drv.builder == profile_env.BUILDER:
+        profile_env.build_profile(drv, drv.outputs["out"].path)
         return
     if drv.builder.startswith("builtin:"):
         raise BuildError(f"unsupported builtin builder '{drv.builder}' in '{drv_path}'")

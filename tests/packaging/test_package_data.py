@@ -5,7 +5,6 @@ pattern only shows after `pip install .` -- the README's first command.
 """
 from __future__ import annotations
 
-import fnmatch
 import tomllib
 from pathlib import Path
 
@@ -18,11 +17,10 @@ def test_every_data_file_matches_a_package_data_pattern() -> None:
     data_files = [p for p in PACKAGE.rglob("*")
                   if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
     assert data_files, "the package ships data files (grammar, Nix code, templates)"
-    undeclared = []
-    for path in data_files:
-        # setuptools matches each pattern relative to the package directory that holds the file.
-        owner = next(parent for parent in path.parents if (parent / "__init__.py").exists())
-        relative = path.relative_to(owner).as_posix()
-        if not any(fnmatch.fnmatch(relative, pattern) for pattern in patterns):
-            undeclared.append(path.relative_to(ROOT).as_posix())
+    # setuptools globs each pattern in every package directory (``*`` stays
+    # within one folder, ``**`` crosses folders); a file is shipped when a
+    # pattern globbed from the package directory that holds it finds it.
+    packages = {path.parent for path in PACKAGE.rglob("__init__.py")}
+    declared = {found for package in packages for pattern in patterns for found in package.glob(pattern)}
+    undeclared = [path.relative_to(ROOT).as_posix() for path in data_files if path not in declared]
     assert undeclared == []

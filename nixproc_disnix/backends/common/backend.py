@@ -24,8 +24,9 @@ from nixproc_disnix.model.process import PROCESS_MANAGERS, ManagedProcess
 from nixproc_disnix.store import generated_files
 from nixproc_disnix.store.instantiate import DerivationRequest
 
-Passthru = Mapping[str, int | str]
-"""Attributes a generated output exposes to the processes that depend on it."""
+Passthru = Mapping[str, int | str | list["Dependency"]]
+"""Attributes a generated output exposes to the processes that depend on it
+(and, for the disnix backend, its own ``dependencies``, which its profile orders activation by)."""
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,7 @@ class Generated:
 
     def files_json(self) -> str:
         """The files as the ``builtin:nixproc-files`` builder's ``files`` attribute."""
-        return generated_files.files_json({
-            path: {"symlink": entry.target} if isinstance(entry, Symlink)
-            else {"content": entry.content, "executable": entry.executable}
-            for path, entry in self.files.items()
-        })
+        return output_json(self.files)
 
     def derivation_request(self, system: str) -> DerivationRequest:
         """The derivation that writes these files: the same whether made by Nix code or by Python."""
@@ -84,6 +81,25 @@ class Generator(Protocol):
 
     def create(self, params: Mapping[str, Any], settings: BackendSettings) -> Generated:
         """The native create function (``createSystemVInitScript``, …) on its own parameters."""
+
+
+def output_json(files: GeneratedOutput) -> str:
+    """Generated files as the ``files`` attribute of our builtin builders."""
+    return generated_files.files_json({
+        path: {"symlink": entry.target} if isinstance(entry, Symlink)
+        else {"content": entry.content, "executable": entry.executable}
+        for path, entry in files.items()
+    })
+
+
+def profile_files(process_manager: str, names: list[str]) -> GeneratedOutput:
+    """Files a manager's deployment profile has besides its processes' outputs (SPEC §3.11).
+
+    A backend module provides them with an optional ``profile_files(names)``
+    (``names``: the processes' output names, in the profile's order).
+    """
+    extra = getattr(generator(process_manager), "profile_files", None)
+    return {} if extra is None else extra(names)
 
 
 def generator(process_manager: str) -> Generator:

@@ -72,6 +72,8 @@ class Evaluator:
 
     def eval_file(self, path: str) -> Any:
         """``import path``: evaluate a file once per session (a directory means its default.nix)."""
+        if path.startswith(self.store_dir + "/"):
+            path = self.source_of_store_path(path)
         if not os.path.lexists(path):
             raise EvalError(f"getting status of '{path}': No such file or directory")
         path = resolve_expr_path(path)
@@ -81,6 +83,20 @@ class Evaluator:
             cached = Thunk(expr, self.base_env)
             self.file_cache[path] = cached
         return self.force(cached)
+
+    def source_of_store_path(self, path: str) -> str:
+        """A path inside a source this session copied to the store, read from the source itself.
+
+        ``import "${./dir}/file.nix"`` then works without writing the store,
+        and evaluates the same file (same import cache entry, same provided
+        native files) whether or not the copy was really made.
+        """
+        end = path.find("/", len(self.store_dir) + 1)
+        root = path if end < 0 else path[:end]
+        for source, stored in self.store_path_cache.items():
+            if stored == root:
+                return source + path[len(root):]
+        return path
 
     def parse_file(self, path: str) -> ast.Expr:
         expr = self.parse_cache.get(path)

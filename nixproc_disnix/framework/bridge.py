@@ -1,0 +1,156 @@
+"""The primops behind our nix-processmgmt framework files (``nixproc/native.nix``).
+
+The framework's Nix code keeps upstream's function headers (so defaults,
+unexpected arguments and laziness behave as in Nix) and hands the resolved
+parameters to Python here. Values cross the boundary as plain data:
+
+- strings lose their context, which is collected and handed back on one
+  empty string, so whatever the files mention is still built and kept;
+- derivations become their ``outPath`` (and, in ``dependencies``, a
+  :class:`Dependency` carrying their name and ordering attributes);
+- paths are copied to the store, as interpolating them in Nix would;
+- functions (``overrides`` in function form) become Python callables that
+  call back into Nix.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nixproc_disnix.backends.common.backend import Dependency, Generated, generator, output_json, profile_files
+from nixproc_disnix.backends.common.settings import BackendSettings
+from nixproc_disnix.compiler.eval.native import native_functions
+from nixproc_disnix.compiler.eval.values import Attrs, CStr, NixPath, make_string
+from nixproc_disnix.errors import EvalError, ThrownError
+from nixproc_disnix.idassign.models import callable_value, nix_string, text
+from nixproc_disnix.model.ids import Ids
+from nixproc_disnix.model.process import ManagedProcess
+from nixproc_disnix.model.validation import validate_as
+
+ORDERING_ATTRIBUTES = ("sequence", "priority")
+"""What dependents read of a generated output besides its name (upstream's ``dependency.<attr>``)."""
+
+
+class _Converter:
+    """Nix values to plain Python data, remembering every string context met on the way."""
+
+    def __init__(self, ev: Any) -> None:
+        self.ev = ev
+        self.context: set[str] = set()
+
+    def data(self, value: Any) -> Any:
+        ev = self.ev
+        value = ev.force(value)
+        kind = type(value)
+        if kind is CStr or kind is str:
+            if kind is CStr:
+                self.context.update(value.context)
+            return text(value)
+        if kind is NixPath:
+            return self.string(value)
+        if kind is list:
+            return [self.data(item) for item in value]
+        if kind is Attrs:
+            if "outPath" in value:
+                return self.string(value)
+            if "__functor" in value:
+                return self.function(value)
+            return {text(name): self.data(value[name]) for name in sorted(value)}
+        if value is None or kind in (bool, int, float):
+            return value
+        if callable_value(value):
+            return self.function(value)
+        raise EvalError(f"cannot pass a {kind.__name__} to a process generator")
+
+    def string(self, value: Any) -> str:
+        """What ``"${value}"`` gives: a derivation's outPath, a path copied into the store."""
+        context: set[str] = set()
+        result = self.ev.coerce_to_string(value, None, context)
+        self.context.update(context)
+        return text(result)
+
+    def function(self, fn: Any) -> Callable[[dict[str, Any]], Any]:
+        """A Nix function as an override hook: Python data in, Python data out."""
+
+        def call(argument: dict[str, Any]) -> Any:
+            return self.data(self.ev.call(fn, to_nix(argument)))
+
+        return call
+
+    def dependency(self, value: Any) -> Dependency:
+        attrs = self.ev.force_attrs(value)
+        passthru = {
+            attribute: self.ev.force(attrs[attribute])
+            for attribute in ORDERING_ATTRIBUTES
+            if attribute in attrs and type(self.ev.force(attrs[attribute])) is int
+        }
+        name = text(self.ev.force_string_no_context(attrs["name"])) if "name" in attrs else ""
+        return Dependency(name=name, out_path=self.string(attrs), passthru=passthru)
+
+
+def to_nix(value: Any) -> Any:
+    """Plain Python data (what a hook receives) back as a Nix value."""
+    if isinstance(value, dict):
+        return Attrs({nix_string(key): to_nix(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return [to_nix(item) for item in value]
+    if isinstance(value, Dependency):
+        return Attrs({"name": nix_string(value.name), "outPath": nix_string(value.out_path), **value.passthru})
+    if isinstance(value, str):
+        return nix_string(value)
+    return value
+
+
+def _settings(converter: _Converter, settings: Any) -> BackendSettings:
+    data = converter.data(settings)
+    ids = data.pop("ids", None)
+    return BackendSettings(
+        state_dir=data["stateDir"],
+        runtime_dir=data["runtimeDir"],
+        log_dir=data["logDir"],
+        tmp_dir=data["tmpDir"],
+        force_disable_user_change=data.get("forceDisableUserChange", False),
+        ids=Ids.model_validate({"ids": ids}) if ids else None,
+    )
+
+
+def _generate(ev: Any, pos: Any, process_manager: Any, settings: Any, args: Any) -> Attrs:
+    """``generate pm settings args``: one backend's output for createManagedProcess's resolved args."""
+    manager = text(ev.force_string_no_context(process_manager, pos))
+    converter = _Converter(ev)
+    backend_settings = _settings(converter, settings)
+    attrs = ev.force_attrs(args, pos)
+    data = {text(name): converter.data(attrs[name]) for name in attrs if name != "dependencies"}
+    data["dependencies"] = [converter.dependency(item) for item in ev.force_list(attrs["dependencies"], pos)]
+    process = validate_as(ManagedProcess, data, f"parameters of process '{data.get('name')}'")
+    try:
+        generated = generator(manager).generate(process, backend_settings)
+    except ThrownError as error:
+        if error.pos is None:
+            error.pos = pos
+        raise
+    return _generated_value(generated, converter.context)
+
+
+def _generated_value(generated: Generated, context: set[str]) -> Attrs:
+    """What the framework turns into a derivation: the attributes of :func:`derivation_request`,
+    the passthru attributes, and the inputs' context on an empty string."""
+    return Attrs({
+        "name": nix_string(generated.name),
+        "files": generated.files_json(),
+        "postInstall": nix_string(generated.post_install),
+        "passthru": Attrs({nix_string(key): to_nix(value) for key, value in generated.passthru.items()}),
+        "context": make_string("", context),
+    })
+
+
+def _profile_files(ev: Any, pos: Any, process_manager: Any, names: Any) -> str:
+    """``profileFiles pm names``: the manager's extra profile files, as a ``files`` attribute."""
+    manager = text(ev.force_string_no_context(process_manager, pos))
+    output_names = [text(ev.force_string_no_context(name, pos)) for name in ev.force_list(names, pos)]
+    return output_json(profile_files(manager, output_names))
+
+
+def native_module() -> Attrs:
+    """The value of ``nixproc/native.nix`` in our evaluator."""
+    return native_functions("nixproc", {"generate": (3, _generate), "profileFiles": (2, _profile_files)})
