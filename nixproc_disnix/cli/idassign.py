@@ -1,9 +1,7 @@
 """``dydisnix-id-assign`` and ``nixproc-id-assign``: upstream's options over ``idassign.models``."""
 from __future__ import annotations
 
-import os
 import sys
-from typing import Callable
 
 import click
 
@@ -18,6 +16,7 @@ from ..idassign.models import (
 )
 from ..model.ids import DEFAULT_SERVICE_PROPERTY, Ids
 from .common import fail, run
+from .state_dirs import state_dir_options, state_dirs
 
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -25,19 +24,6 @@ _skip_ports_in_use = click.option(
     "--skip-ports-in-use", is_flag=True,
     help="New ids of port resources (named *Ports, *ports, *Port) skip the TCP ports this machine "
          "listens on; ids kept from --ids stay.")
-
-# --option, processes-model parameter, environment variable (SPEC §5.1).
-_STATE_DIR_OPTIONS = [
-    ("--state-dir", "stateDir", "NIXPROC_STATE_DIR"),
-    ("--runtime-dir", "runtimeDir", "NIXPROC_RUNTIME_DIR"),
-    ("--log-dir", "logDir", "NIXPROC_LOG_DIR"),
-    ("--tmp-dir", "tmpDir", "NIXPROC_TMP_DIR"),
-    ("--cache-dir", "cacheDir", "NIXPROC_CACHE_DIR"),
-    ("--spool-dir", "spoolDir", "NIXPROC_SPOOL_DIR"),
-    ("--lock-dir", "lockDir", "NIXPROC_LOCK_DIR"),
-    ("--lib-dir", "libDir", "NIXPROC_LIB_DIR"),
-]
-
 
 def _emit(ids: Ids, output_xml: bool, output_file: str | None) -> None:
     """Print the assignments, or replace ``output_file`` with them in one step (only after success)."""
@@ -81,39 +67,26 @@ def dydisnix_id_assign(services: str | None, infrastructure: str | None, distrib
     _emit(run(lambda: assign_for_services(models), show_trace), output_xml, output_file)
 
 
-def _state_dir_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The state-directory options, each defaulting to its NIXPROC_* variable when that is non-empty."""
-    for option, parameter, variable in reversed(_STATE_DIR_OPTIONS):
-        command = click.option(option, parameter, envvar=variable,
-                               help=f"Passed to the model as {parameter} (env {variable}).")(command)
-    return command
-
-
 @click.command("nixproc-id-assign", context_settings=_CONTEXT)
 @click.argument("processes", required=False, envvar="NIXPROC_PROCESSES")
 @click.option("--id-resources", help="ID resources model [default: idresources.nix beside the processes model].")
 @click.option("--ids", help="Previous assignments [default: ids.nix beside the processes model, if it exists].")
 @click.option("--service-property", default=DEFAULT_SERVICE_PROPERTY, show_default=True,
               help="Instance attribute listing the resources an instance needs ids for.")
-@_state_dir_options
-@click.option("--force-disable-user-change", is_flag=True,
-              help="Pass forceDisableUserChange = true (env NIXPROC_FORCE_DISABLE_USER_CHANGE).")
+@state_dir_options
 @click.option("--output-file", help="Write here instead of updating the ids file ('-': standard output).")
 @click.option("--output-xml", is_flag=True, help="Write XML (to standard output unless --output-file).")
 @click.option("--extra-params", help="Nix attribute set merged into the processes model's arguments.")
 @_skip_ports_in_use
 @click.option("--show-trace", is_flag=True, help="Show where an evaluation error came from.")
 def nixproc_id_assign(processes: str | None, id_resources: str | None, ids: str | None, service_property: str,
-                      force_disable_user_change: bool, output_file: str | None, output_xml: bool,
-                      extra_params: str | None, skip_ports_in_use: bool, show_trace: bool,
-                      **state_dirs: str | None) -> None:
+                      output_file: str | None, output_xml: bool, extra_params: str | None,
+                      skip_ports_in_use: bool, show_trace: bool, **options: str | None) -> None:
     """Assign unique ids to the process instances of a processes model, updating its ids.nix."""
     if not processes:
         fail(IdAssignError("A processes Nix expression must be provided!"))
     resources, previous, ids_file = run(lambda: processes_model_files(processes, id_resources, ids))
-    parameters: dict[str, object] = {name: value for name, value in state_dirs.items() if value}
-    if force_disable_user_change or os.environ.get("NIXPROC_FORCE_DISABLE_USER_CHANGE"):
-        parameters["forceDisableUserChange"] = True
+    parameters = state_dirs(options).model_arguments()
     model = ProcessesModel(processes=processes, id_resources=resources, ids=previous,
                            service_property=service_property, parameters=parameters, extra_params=extra_params,
                            skip_ports_in_use=skip_ports_in_use)
