@@ -10,6 +10,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from nixproc_disnix.errors import BuildError
+from nixproc_disnix.store.hashing import base32_encode, hash_bytes
+
+OUT_PLACEHOLDER = "/" + base32_encode(hash_bytes("sha256", b"nix-output:out").digest)
+"""Nix's ``builtins.placeholder "out"``: stands for the output's own path inside file contents.
+
+A file that names another file of the same output (a config line pointing
+at a wrapper script in ``bin/``) cannot know the store path yet; it writes
+this string instead, and whoever writes the output replaces it by the
+output's path, as Nix does in a derivation's attributes when it builds.
+"""
+
+_PATH_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+-._?=/")
+
 
 @dataclass(frozen=True)
 class GeneratedFile:
@@ -34,13 +48,31 @@ GeneratedOutput = Mapping[str, GeneratedFile | Symlink]
 """Relative path (``/``-separated) → what is there."""
 
 
+def in_output(relative: str) -> str:
+    """The absolute path ``relative`` will have once the output is written (see :data:`OUT_PLACEHOLDER`)."""
+    return f"{OUT_PLACEHOLDER}/{relative}"
+
+
 def write_output(output: GeneratedOutput, root: Path) -> None:
-    """Create every entry of ``output`` under ``root``, with parent directories."""
+    """Create every entry of ``output`` under ``root``, with parent directories.
+
+    :data:`OUT_PLACEHOLDER` becomes ``root``; the files may use it inside
+    quoted or unquoted shell words, so ``root`` must then consist of store
+    path characters only.
+    """
     for relative, entry in output.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(entry, Symlink):
-            os.symlink(entry.target, path)
+            os.symlink(_with_root(entry.target, root), path)
         else:
-            path.write_text(entry.content)
+            path.write_text(_with_root(entry.content, root))
             path.chmod(entry.mode)
+
+
+def _with_root(text: str, root: Path) -> str:
+    if OUT_PLACEHOLDER not in text:
+        return text
+    if not set(str(root)) <= _PATH_CHARACTERS:
+        raise BuildError(f"output path '{root}' has characters a store path cannot have; its files refer to it")
+    return text.replace(OUT_PLACEHOLDER, str(root))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from nixproc_disnix.errors import EvalError
 from nixproc_disnix.model.nix_json import attr_names, to_string
 from nixproc_disnix.model.process import Scalar
 
@@ -93,3 +94,12 @@ def shell_environment_exports(environment: Mapping[str, Scalar], allow_system_pa
         + "\n"
         for name in attr_names(environment)
     )
+
+
+def check_shell_variable_names(environment: Mapping[str, Scalar], process_name: str) -> None:
+    """Refuse a variable name that is not a shell identifier: ``export <name>=…`` writes it bare."""
+    for variable in environment:
+        if not variable.isidentifier() or not variable.isascii():
+            raise EvalError(
+                f"environment variable name {variable!r} of process '{process_name}' is not a valid shell variable name"
+            )
