@@ -1,0 +1,1 @@
+"""The disnix backend: a process wrapper and its Dysnomia ``process`` config in ``etc/dysnomia/process`` (SPEC §3.7)."""
