@@ -1,0 +1,109 @@
+"""What the backend tests share: syntax and lint checks of generated scripts, and watching real processes.
+
+Every process a test starts is found again by a unique marker in its
+environment (:class:`Reaper`), so teardown can kill it by PID even when the
+test failed before it learned the PID.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+HOSTILE = [
+    "it's",
+    '"double" quotes',
+    "$HOME ${HOME} $(touch pwned) `touch pwned`",
+    "new\nline\n",
+    "spaces  and\ttab ",
+    "back\\slash\\",
+    "semi; colon && pipe | amp & > redirect ;comment #hash",
+    "100% %(here)s %(ENV_HOME)s %%",
+    "*glob? [x] ~tilde !bang",
+    "-n",
+    "",
+]
+"""Values that break a command line, an INI value or a shell word if quoted carelessly."""
+
+
+def bash_syntax_ok(script: str) -> None:
+    bash = shutil.which("bash")
+    assert bash is not None, "bash is required"
+    result = subprocess.run([bash, "-n"], input=script, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def shellcheck_ok(script: str) -> None:
+    """ShellCheck at warning level: style notes (e.g. quoting the user's ``initialize``) are not our output's."""
+    assert shutil.which("shellcheck") is not None, "shellcheck is required"
+    result = subprocess.run(["shellcheck", "-S", "warning", "-"], input=script, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def environ_of(pid: int) -> dict[bytes, bytes]:
+    entries = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(entry.split(b"=", 1) for entry in entries if b"=" in entry)
+
+
+def argv_of(pid: int) -> list[bytes]:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:-1]
+
+
+def read_pid(pid_file: Path) -> int | None:
+    try:
+        return int(pid_file.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+class Reaper:
+    """A marker for the environment of processes a test starts, and their killer at teardown."""
+
+    variable = "NIXPROC_TEST_MARKER"
+
+    def __init__(self) -> None:
+        self.marker = uuid.uuid4().hex
+
+    def environment(self) -> dict[str, str]:
+        return {self.variable: self.marker}
+
+    def pids(self) -> list[int]:
+        needle = f"{self.variable}={self.marker}".encode()
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if needle in entry.joinpath("environ").read_bytes().split(b"\0"):
+                        found.append(int(entry.name))
+                except (FileNotFoundError, ProcessLookupError, PermissionError):
+                    pass
+        return found
+
+    def kill_all(self) -> None:
+        for pid in self.pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
