@@ -19,6 +19,7 @@ class LazyGroup(click.Group):
 
     lazy_commands = {
         "doctor": "nixproc_disnix.cli.doctor:doctor",
+        "generate-config": "nixproc_disnix.cli.generate_config:generate_config",
         "id-assign": "nixproc_disnix.cli.idassign:nixproc_id_assign",
     }
 

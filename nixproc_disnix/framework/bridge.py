@@ -17,7 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nixproc_disnix.backends.common.backend import Dependency, Generated, generator, output_json, profile_files
+from nixproc_disnix.backends.common.backend import (
+    PROFILE_NAMES,
+    Dependency,
+    Generated,
+    generator,
+    output_json,
+    profile_files,
+)
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.compiler.eval.native import native_functions
 from nixproc_disnix.compiler.eval.values import Attrs, CStr, NixPath, make_string
@@ -151,6 +158,17 @@ def _profile_files(ev: Any, pos: Any, process_manager: Any, names: Any) -> str:
     return output_json(profile_files(manager, output_names))
 
 
+def _profile_name(ev: Any, pos: Any, process_manager: Any) -> str:
+    """``profileName pm``: the name of the manager's deployment profile."""
+    manager = text(ev.force_string_no_context(process_manager, pos))
+    generator(manager)  # an unknown manager is an error here, as upstream has no builder for it
+    return PROFILE_NAMES[manager]
+
+
 def native_module() -> Attrs:
     """The value of ``nixproc/native.nix`` in our evaluator."""
-    return native_functions("nixproc", {"generate": (3, _generate), "profileFiles": (2, _profile_files)})
+    return native_functions("nixproc", {
+        "generate": (3, _generate),
+        "profileFiles": (2, _profile_files),
+        "profileName": (1, _profile_name),
+    })

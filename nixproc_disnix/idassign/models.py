@@ -247,7 +247,7 @@ def assign_for_services(models: ServicesModels) -> Ids:
             raise IdAssignError("An infrastructure expression must be specified with a distribution expression!")
         distribution = distribution_of(ev, _eval_model(ev, models.infrastructure, extra, "infrastructure model"),
                                        ev.eval_file(os.path.abspath(models.distribution)), extra)
-    return _assign(requirements, _resources(ev, models.id_resources), _previous_ids(ev, models.ids),
+    return _assign(requirements, _resources(ev, models.id_resources), read_ids(ev, models.ids),
                    distribution, models.skip_ports_in_use)
 
 
@@ -263,7 +263,7 @@ def assign_for_processes(model: ProcessesModel) -> Ids:
                   **model.parameters, **eval_extra_params(ev, model.extra_params)})
     processes = call_with_declared(ev, ev.eval_file(os.path.abspath(model.processes)), args, "processes model")
     requirements = requirements_of(ev, processes, model.service_property, "processes model")
-    return _assign(requirements, _resources(ev, model.id_resources), _previous_ids(ev, model.ids), None,
+    return _assign(requirements, _resources(ev, model.id_resources), read_ids(ev, model.ids), None,
                    model.skip_ports_in_use)
 
 
@@ -284,7 +284,8 @@ def _resources(ev: Evaluator, path: str) -> IdResources:
     return IdResources.from_data(to_python(ev, ev.eval_file(os.path.abspath(path))))
 
 
-def _previous_ids(ev: Evaluator, path: str | None) -> Ids | None:
+def read_ids(ev: Evaluator, path: str | None) -> Ids | None:
+    """An ids.nix (as id-assign writes it), evaluated; None without a path."""
     return None if path is None else Ids.from_data(to_python(ev, ev.eval_file(os.path.abspath(path))))
 
 

@@ -39,6 +39,9 @@ def build(store: Store, drv_path: str) -> dict[str, str]:
     Returns its output paths by output name. Valid outputs are never rebuilt,
     so calling this again on unchanged inputs only reads the database.
     """
+    known = store.derivation_outputs(drv_path)
+    if known and all(store.is_valid(path) for path in known.values()):
+        return known
     drvs: dict[str, Derivation] = {}
     for path in _build_order(store, drv_path, drvs):
         _build_one(store, path, drvs)
@@ -97,7 +100,7 @@ def _build_one(store: Store, drv_path: str, drvs: Mapping[str, Derivation]) -> N
             for path in outputs.values():
                 make_read_only(path)
             candidates = store.closure(inputs) | set(outputs.values())
-            if drv.builder == generated_files.BUILDER:
+            if drv.builder in (generated_files.BUILDER, profile_env.BUILDER):
                 candidates |= {path for path in generated_files.mentioned_store_paths(drv, store.store_dir)
                                if store.is_valid(path)}
             references = {path: scan_references(path, candidates, store.store_dir) for path in outputs.values()}

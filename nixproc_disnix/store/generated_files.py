@@ -75,6 +75,10 @@ def write_files(drv: Derivation, out: str, log_path: str) -> None:
 
 
 def mentioned_store_paths(drv: Derivation, store_dir: str) -> set[str]:
-    """Top-level store paths named in the files' text: the candidates for the output's references."""
+    """Top-level store paths named in the attributes of a builtin derivation: its references' candidates.
+
+    Our builtin derivations have no inputs; what their output refers to is
+    only named in their attributes (files' text, a profile's paths).
+    """
     pattern = re.compile(re.escape(store_dir) + r"/[0-9a-df-np-sv-z]{%d}-[A-Za-z0-9+\-._?=]+" % HASH_PART_LEN)
-    return set(pattern.findall(drv.env.get("files", "")))
+    return {path for value in drv.env.values() for path in pattern.findall(value)}

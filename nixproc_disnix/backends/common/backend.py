@@ -92,6 +92,20 @@ def output_json(files: GeneratedOutput) -> str:
     })
 
 
+PROFILE_NAMES = {
+    "bsdrc": "rc.d",
+    "cygrunsrv": "cygrunsrv-env",
+    "disnix": "disnix",
+    "docker": "docker",
+    "launchd": "launchd",
+    "s6-rc": "s6-rc",
+    "supervisord": "supervisord.d",
+    "systemd": "systemd",
+    "sysvinit": "rc.d",
+}
+"""The name of each manager's deployment profile (upstream's ``buildEnv`` names, SPEC §3.11)."""
+
+
 def profile_files(process_manager: str, names: list[str]) -> GeneratedOutput:
     """Files a manager's deployment profile has besides its processes' outputs (SPEC §3.11).
 

@@ -3,7 +3,7 @@
 # directory nobody passed falls back to the model's own default), the fixed
 # process manager and extraParams on top, keeping only what the model
 # declares; then link every instance's pkg into one profile.
-{ processManager, profileName }:
+{ processManager }:
 
 { pkgs ? null
 , system ? builtins.currentSystem
@@ -35,7 +35,7 @@ let
   pkgs = map (name: (builtins.getAttr name processes).pkg) (builtins.attrNames processes);
 in
 derivation {
-  name = profileName;
+  name = native.profileName processManager;
   system = builtins.currentSystem;
   builder = "builtin:nixproc-profile";
   paths = pkgs;

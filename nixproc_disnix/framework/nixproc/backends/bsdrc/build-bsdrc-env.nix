@@ -1,2 +1,2 @@
 # The bsdrc deployment profile of a processes model (see ../../build-profile.nix).
-import ../../build-profile.nix { processManager = "bsdrc"; profileName = "rc.d"; }
+import ../../build-profile.nix { processManager = "bsdrc"; }

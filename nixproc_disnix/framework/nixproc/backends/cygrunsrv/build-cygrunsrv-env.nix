@@ -1,2 +1,2 @@
 # The cygrunsrv deployment profile of a processes model (see ../../build-profile.nix).
-import ../../build-profile.nix { processManager = "cygrunsrv"; profileName = "cygrunsrv-env"; }
+import ../../build-profile.nix { processManager = "cygrunsrv"; }

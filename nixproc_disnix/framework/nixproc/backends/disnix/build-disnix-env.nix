@@ -1,2 +1,2 @@
 # The disnix deployment profile of a processes model (see ../../build-profile.nix).
-import ../../build-profile.nix { processManager = "disnix"; profileName = "disnix"; }
+import ../../build-profile.nix { processManager = "disnix"; }

@@ -1,2 +1,2 @@
 # The docker deployment profile of a processes model (see ../../build-profile.nix).
-import ../../build-profile.nix { processManager = "docker"; profileName = "docker"; }
+import ../../build-profile.nix { processManager = "docker"; }

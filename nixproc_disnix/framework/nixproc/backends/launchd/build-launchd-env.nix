@@ -1,2 +1,2 @@
 # The launchd deployment profile of a processes model (see ../../build-profile.nix).
-import ../../build-profile.nix { processManager = "launchd"; profileName = "launchd"; }
+import ../../build-profile.nix { processManager = "launchd"; }

@@ -1,2 +1,2 @@
 # The s6-rc deployment profile of a processes model (see ../../build-profile.nix).
-import ../../build-profile.nix { processManager = "s6-rc"; profileName = "s6-rc"; }
+import ../../build-profile.nix { processManager = "s6-rc"; }

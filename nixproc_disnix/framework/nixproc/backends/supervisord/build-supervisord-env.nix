@@ -1,2 +1,2 @@
 # The supervisord deployment profile of a processes model (see ../../build-profile.nix).
-import ../../build-profile.nix { processManager = "supervisord"; profileName = "supervisord.d"; }
+import ../../build-profile.nix { processManager = "supervisord"; }

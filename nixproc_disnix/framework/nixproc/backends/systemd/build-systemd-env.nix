@@ -1,2 +1,2 @@
 # The systemd deployment profile of a processes model (see ../../build-profile.nix).
-import ../../build-profile.nix { processManager = "systemd"; profileName = "systemd"; }
+import ../../build-profile.nix { processManager = "systemd"; }

@@ -1,2 +1,2 @@
 # The sysvinit deployment profile of a processes model (see ../../build-profile.nix).
-import ../../build-profile.nix { processManager = "sysvinit"; profileName = "rc.d"; }
+import ../../build-profile.nix { processManager = "sysvinit"; }
