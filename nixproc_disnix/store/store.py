@@ -49,6 +49,12 @@ CREATE TABLE IF NOT EXISTS Refs (
     PRIMARY KEY (referrer, reference)
 );
 CREATE INDEX IF NOT EXISTS IndexReference ON Refs(reference);
+CREATE TABLE IF NOT EXISTS DerivationOutputs (
+    drv TEXT NOT NULL REFERENCES ValidPaths(path) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    PRIMARY KEY (drv, id)
+);
 """
 
 
@@ -136,6 +142,14 @@ class Store:
             queue.extend(self.references(path) - seen)
         return seen
 
+    def derivation_outputs(self, drv_path: str) -> dict[str, str]:
+        """The output paths of a ``.drv`` added with ``add_derivation``, by name, from the database alone.
+
+        Empty when the database does not know them; ``read_derivation`` does.
+        """
+        rows = self._db.execute("SELECT id, path FROM DerivationOutputs WHERE drv = ?", (drv_path,))
+        return dict(rows.fetchall())
+
     def read_derivation(self, drv_path: str) -> Derivation:
         """Parse a valid ``.drv`` of this store."""
         self._check_valid(drv_path)
@@ -210,11 +224,20 @@ class Store:
         return path
 
     def add_derivation(self, instantiated: InstantiatedDerivation) -> str:
-        """Write an instantiated derivation's ``.drv`` so it can be built."""
+        """Write an instantiated derivation's ``.drv`` so it can be built, and record its outputs.
+
+        Recording the outputs (Nix's ``DerivationOutputs``) lets a build of
+        valid outputs stop at the database without reading the ``.drv``.
+        """
         drv = instantiated.derivation
         path = self.add_text(drv.name + DRV_EXTENSION, instantiated.aterm, [*drv.input_srcs, *drv.input_drvs])
         if path != instantiated.drv_path:
             raise ValueError(f"derivation '{instantiated.drv_path}' was instantiated for another store directory")
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO DerivationOutputs (drv, id, path) VALUES (?, ?, ?)",
+                ((path, name, output.path) for name, output in drv.outputs.items()),
+            )
         return path
 
     def register(self, registrations: Iterable[PathRegistration]) -> None:
