@@ -23,10 +23,19 @@ from collections.abc import Mapping
 
 from nixproc_disnix.errors import BuildError
 from nixproc_disnix.store.derivation import Derivation
+from nixproc_disnix.store.hashing import base32_encode, hash_bytes
 from nixproc_disnix.store.instantiate import DerivationRequest
 from nixproc_disnix.store.paths import HASH_PART_LEN
 
 BUILDER = "builtin:nixproc-files"
+OUT_PLACEHOLDER = "/" + base32_encode(hash_bytes("sha256", b"nix-output:out").digest)
+"""Nix's ``builtins.placeholder "out"``: stands for the output's own path inside the files.
+
+A file naming another file of the same output (a config line pointing at a
+wrapper script in ``bin/``) cannot know the store path yet; the builder
+replaces this string by the output's path, as Nix does in a derivation's
+attributes.
+"""
 HOST_PATH = "/usr/local/bin:/usr/bin:/bin"
 """``PATH`` for ``postInstall``: upstream runs it with stdenv's tools, here the host's."""
 
@@ -57,10 +66,10 @@ def write_files(drv: Derivation, out: str, log_path: str) -> None:
             raise BuildError(f"derivation '{drv.name}' writes outside its output: '{relative}'")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         if "symlink" in entry:
-            os.symlink(entry["symlink"], path)
+            os.symlink(entry["symlink"].replace(OUT_PLACEHOLDER, out), path)
             continue
         with open(path, "wb") as handle:
-            handle.write(entry["content"].encode("utf-8", "surrogateescape"))
+            handle.write(entry["content"].replace(OUT_PLACEHOLDER, out).encode("utf-8", "surrogateescape"))
         os.chmod(path, 0o755 if entry.get("executable") else 0o644)
     post_install = drv.env.get("postInstall", "")
     if post_install:

@@ -73,3 +73,14 @@ def test_same_files_same_derivation_as_the_nix_spelling() -> None:
     files = {"a": {"content": "é", "executable": False}}
     assert files_json(files) == '{"a":{"content":"\\u00e9","executable":false}}'
     assert request("n", "s", files_json(files)).env["builder"] == "builtin:nixproc-files"
+
+
+def test_the_out_placeholder_becomes_the_output_path(store: Store) -> None:
+    from nixproc_disnix.backends.common.output import in_output
+
+    out = built(store, Generated("self", {
+        "etc/conf": GeneratedFile(f"command={in_output('bin/run')}\n"),
+        "bin/link": Symlink(in_output("bin/run")),
+    }))
+    assert (out / "etc/conf").read_text() == f"command={out}/bin/run\n"
+    assert os.readlink(out / "bin/link") == f"{out}/bin/run"

@@ -11,16 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nixproc_disnix.errors import BuildError
-from nixproc_disnix.store.hashing import base32_encode, hash_bytes
-
-OUT_PLACEHOLDER = "/" + base32_encode(hash_bytes("sha256", b"nix-output:out").digest)
-"""Nix's ``builtins.placeholder "out"``: stands for the output's own path inside file contents.
-
-A file that names another file of the same output (a config line pointing
-at a wrapper script in ``bin/``) cannot know the store path yet; it writes
-this string instead, and whoever writes the output replaces it by the
-output's path, as Nix does in a derivation's attributes when it builds.
-"""
+from nixproc_disnix.store.generated_files import OUT_PLACEHOLDER
 
 _PATH_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+-._?=/")
 
