@@ -191,6 +191,8 @@ def _derivation_strict(ev, pos, args):
 
         print(f"warning: {warning}", file=sys.stderr)
     drv_path = result.drv_path
+    if ev.store is not None:
+        ev.store.add_derivation(result)
     sess.derivations[drv_path] = result.derivation
     out = Attrs()
     out["drvPath"] = make_string(drv_path, {"=" + drv_path})

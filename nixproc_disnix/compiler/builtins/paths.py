@@ -1,11 +1,13 @@
 """Path primops with Nix 2.8's rules: names, reading files and directories,
-adding sources to the store (``path``, ``filterSource``, ``toFile``)."""
+adding sources to the store (``path``, ``filterSource``, ``toFile``): computed
+only, or also written when the evaluator has a store."""
 from __future__ import annotations
 
 import os
 
 from ...errors import EvalError
 from ...store.hashing import base32_encode, hash_bytes, parse_hash_allow_empty
+from ...store.nar import PathFilter
 from ...store.paths import make_fixed_output_path, make_text_path, parse_store_path
 from ...store.source import source_store_path
 from ..eval.values import Attrs, NixPath, is_function, make_string, show_type
@@ -151,22 +153,39 @@ def _make_filter(ev, pos, fn):
     return keep
 
 
-def add_path(ev, pos, name: str, path: str, filter_fn, recursive: bool, expected_hash):
+def add_source(ev, pos, path: str, name: str | None = None, filter: PathFilter | None = None,
+               recursive: bool = True) -> str:
+    """The store path of a local file or tree, copied into the evaluator's store when it has one.
+
+    ``path`` and ``name`` are evaluator strings; so is the result.
+    """
+    if not os.path.lexists(_fs(path)):
+        raise EvalError(f"getting status of '{path}': No such file or directory", pos)
+    source = to_store_text(path)
+    store_name = to_store_text(name) if name is not None else None
     try:
-        if not os.path.lexists(_fs(path)):
-            raise EvalError(f"getting status of '{path}': No such file or directory", pos)
-        flt = _make_filter(ev, pos, filter_fn) if filter_fn is not None else None
-        dst = source_store_path(to_store_text(path), to_store_text(name), recursive, flt, ev.store_dir)
-        if expected_hash is not None:
-            expected = make_fixed_output_path(to_store_text(name), "recursive" if recursive else "flat",
-                                              expected_hash, store_dir=ev.store_dir)
-            if expected != dst:
-                raise EvalError(f"store path mismatch in (possibly filtered) path added from '{path}'", pos)
+        if ev.store is None:
+            dst = source_store_path(source, store_name, recursive, filter, ev.store_dir)
+        else:
+            dst = ev.store.add_path(source, store_name, recursive, filter)
     except EvalError as e:
         if e.pos is None:
             raise EvalError(e.message, pos) from None
         raise
-    dst = from_store_text(dst)
+    return from_store_text(dst)
+
+
+def add_path(ev, pos, name: str, path: str, filter_fn, recursive: bool, expected_hash):
+    flt = _make_filter(ev, pos, filter_fn) if filter_fn is not None else None
+    dst = add_source(ev, pos, path, name, flt, recursive)
+    if expected_hash is not None:
+        try:
+            expected = make_fixed_output_path(to_store_text(name), "recursive" if recursive else "flat",
+                                              expected_hash, store_dir=ev.store_dir)
+        except EvalError as e:
+            raise EvalError(e.message, e.pos or pos) from None
+        if expected != to_store_text(dst):
+            raise EvalError(f"store path mismatch in (possibly filtered) path added from '{path}'", pos)
     return make_string(dst, {dst})
 
 
@@ -218,7 +237,11 @@ def _to_file(ev, pos, name, contents):
                             f"to a derivation but contains ({path})", pos)
         refs.append(path)
     try:
-        dst = make_text_path(to_store_text(name), str(s).encode("latin-1"), refs, ev.store_dir)
+        if ev.store is None:
+            dst = make_text_path(to_store_text(name), str(s).encode("latin-1"), refs, ev.store_dir)
+        else:
+            dst = from_store_text(ev.store.add_text(to_store_text(name), to_store_text(str(s)),
+                                                    [to_store_text(ref) for ref in refs]))
     except EvalError as e:
         raise EvalError(e.message, e.pos or pos) from None
     return make_string(dst, {dst})

@@ -9,9 +9,10 @@ that is re-entered while being evaluated is infinite recursion.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ...errors import AssertionFailedError, EvalError, NixError, Pos, ThrownError
+from ...store.paths import DEFAULT_STORE_DIR
 from .. import ast
 from ..lexer import Source
 from ..parser import parse, read_source_file
@@ -24,18 +25,30 @@ from .values import (
     make_string, show_type, wrap_int,
 )
 
+if TYPE_CHECKING:
+    from ...store.store import Store
+
 # Expressions whose value needs no thunk: evaluating them is as cheap as wrapping.
 _LITERALS = (ast.Int, ast.Float, ast.String, ast.Path)
 
 
 class Evaluator:
-    """An evaluation session: builtins, search path, import cache, store settings."""
+    """An evaluation session: builtins, search path, import cache, store settings.
 
-    def __init__(self, search_path: Iterable[tuple[str, str]] = (), store_dir: str = "/nix/store",
-                 system: str | None = None, readonly: bool = True, pure: bool = False) -> None:
-        self.store_dir = store_dir
+    Without a ``store`` evaluation only computes store paths, like
+    ``nix-instantiate --eval --readonly-mode``.  With one, it writes what it
+    instantiates as ``nix-instantiate`` does: ``.drv`` files, sources used in
+    strings, ``builtins.path``/``filterSource`` copies and ``toFile`` files,
+    so the derivations can then be built; ``store_dir`` is then the store's.
+    """
+
+    def __init__(self, search_path: Iterable[tuple[str, str]] = (), store_dir: str | None = None,
+                 system: str | None = None, pure: bool = False, store: Store | None = None) -> None:
+        if store is not None and store_dir not in (None, store.store_dir):
+            raise ValueError(f"store directory '{store_dir}' is not the store's '{store.store_dir}'")
+        self.store = store
+        self.store_dir = store.store_dir if store is not None else store_dir or DEFAULT_STORE_DIR
         self.system = system or default_system()
-        self.readonly = readonly
         self.pure = pure
         self.search_path: list[tuple[str, str]] = list(search_path)
         self.file_cache: dict[str, Any] = {}
@@ -353,11 +366,9 @@ class Evaluator:
         """The store path a source path gets when used in a string (Nix copies it)."""
         cached = self.store_path_cache.get(path)
         if cached is None:
-            from ...store.source import source_store_path
+            from ..builtins.paths import add_source
 
-            if not os.path.lexists(path):
-                raise EvalError(f"getting status of '{path}': No such file or directory", pos)
-            cached = source_store_path(path, store_dir=self.store_dir)
+            cached = add_source(self, pos, path)
             self.store_path_cache[path] = cached
         return cached
 
