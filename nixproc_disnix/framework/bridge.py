@@ -21,6 +21,7 @@ from nixproc_disnix.backends.common.backend import (
     PROFILE_NAMES,
     Dependency,
     Generated,
+    generate,
     generator,
     output_json,
     profile_files,
@@ -131,7 +132,7 @@ def _generate(ev: Any, pos: Any, process_manager: Any, settings: Any, args: Any)
     data["dependencies"] = [converter.dependency(item) for item in ev.force_list(attrs["dependencies"], pos)]
     process = validate_as(ManagedProcess, data, f"parameters of process '{data.get('name')}'")
     try:
-        generated = generator(manager).generate(process, backend_settings)
+        generated = generate(manager, process, backend_settings)
     except ThrownError as error:
         if error.pos is None:
             error.pos = pos

@@ -19,6 +19,7 @@ from nixproc_disnix.backends.common.backend import (
     PROFILE_NAMES,
     Dependency,
     Generated,
+    generate,
     generator,
     output_json,
     profile_files,
@@ -99,7 +100,7 @@ class ConfigGenerator:
             generated, out_path = self.process(config_file_of(dependency))
             dependencies.append(Dependency(generated.name, out_path, dict(generated.passthru)))
         process = resolve(params, self.process_manager).model_copy(update={"dependencies": dependencies})
-        generated = generator(self.process_manager).generate(process, self.settings)
+        generated = generate(self.process_manager, process, self.settings)
         return generated, generated.derivation_request(self.system)
 
     def realise(self, store: Store, config_files: Iterable[str]) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from nixproc_disnix.backends.common.backend import generator
+from nixproc_disnix.backends.common.backend import generate
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.compiler.eval.evaluator import Evaluator
 from nixproc_disnix.errors import EvalError, ThrownError
@@ -72,7 +72,7 @@ def test_a_generator_gets_what_resolving_the_agnostic_json_gives() -> None:
         json.loads(force(ev, create(None, f"(createManagedProcess {WEBAPP}).files")))["webapp.json"]["content"]
     )
     settings = BackendSettings(state_dir="/var", runtime_dir="/var/run", log_dir="/var/log", tmp_dir="/tmp")
-    through_json = json.loads(generator("sysvinit").generate(resolve(params, "sysvinit"), settings).files_json())
+    through_json = json.loads(generate("sysvinit", resolve(params, "sysvinit"), settings).files_json())
     assert through_nix == through_json
     assert "etc/rc.d/rc3.d/S00webapp" in through_nix
 

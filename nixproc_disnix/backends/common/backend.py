@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any, Protocol
 
-from nixproc_disnix.backends.common.output import GeneratedOutput, Symlink
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from nixproc_disnix.backends.common.output import GeneratedFile, GeneratedOutput, Symlink
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.errors import ThrownError
 from nixproc_disnix.model.process import PROCESS_MANAGERS, ManagedProcess
@@ -114,6 +117,36 @@ def profile_files(process_manager: str, names: list[str]) -> GeneratedOutput:
     """
     extra = getattr(generator(process_manager), "profile_files", None)
     return {} if extra is None else extra(names)
+
+
+PROCESS_INFO_DIR = "nix-support/nixproc"
+"""Every generated output has ``<PROCESS_INFO_DIR>/<name>.json``; a profile merges them into one folder
+listing its processes: what a switch needs to order them without knowing the backend."""
+
+
+class ProcessInfo(BaseModel):
+    """``nix-support/nixproc/<name>.json``: the process's name, manager and dependencies' outputs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+    name: str
+    process_manager: str
+    dependencies: list[str]
+
+
+def generate(process_manager: str, process: ManagedProcess, settings: BackendSettings) -> Generated:
+    """The output of ``process`` for ``process_manager``, with its file in :data:`PROCESS_INFO_DIR`.
+
+    Both the Nix framework and ``nixproc-generate-config`` come through here.
+    """
+    generated = generator(process_manager).generate(process, settings)
+    info = ProcessInfo(
+        name=generated.name,
+        process_manager=process_manager,
+        dependencies=[dependency.out_path for dependency in process.dependencies if isinstance(dependency, Dependency)],
+    )
+    files = {**generated.files, f"{PROCESS_INFO_DIR}/{generated.name}.json": GeneratedFile(info.model_dump_json(by_alias=True) + "\n")}
+    return replace(generated, files=files)
 
 
 def generator(process_manager: str) -> Generator:
