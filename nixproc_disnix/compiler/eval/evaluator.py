@@ -54,6 +54,8 @@ class Evaluator:
         self.file_cache: dict[str, Any] = {}
         self.parse_cache: dict[str, ast.Expr] = {}
         self.store_path_cache: dict[str, str] = {}
+        # Sets whose missing attributes get a better message (native.explain_missing), by id; the set is kept alive.
+        self.missing_attribute_hints: dict[int, tuple[Attrs, Callable[[str], str]]] = {}
         from ..builtins import make_builtins
 
         self.builtins: Attrs = make_builtins(self)
@@ -464,7 +466,8 @@ def _eval_select(ev: Evaluator, e: ast.Select, env: Env) -> Any:
             if type(value) is not Attrs:
                 raise EvalError(f"value is {show_type(value)} while a set was expected", e.pos)
             if name not in value:
-                raise EvalError(f"attribute '{name}' missing", e.pos)
+                hint = ev.missing_attribute_hints.get(id(value))
+                raise EvalError(hint[1](name) if hint else f"attribute '{name}' missing", e.pos)
         value = value[name]
     return ev.force(value, e.pos)
 

@@ -29,6 +29,17 @@ def provide(ev: Evaluator, path: str, value: Any) -> None:
     ev.file_cache[canon_path(os.path.abspath(path))] = value
 
 
+def explain_missing(ev: Evaluator, attrs: Attrs, explain: Callable[[str], str]) -> Attrs:
+    """Make selecting a name ``attrs`` lacks fail with ``explain(name)`` instead of "attribute 'name' missing".
+
+    For sets standing for something larger than their attributes (``pkgs``:
+    a package may exist, just not in the host package table). ``?`` and
+    ``or`` are unaffected.
+    """
+    ev.missing_attribute_hints[id(attrs)] = (attrs, explain)
+    return attrs
+
+
 def native_functions(prefix: str, functions: dict[str, tuple[int, NativeFn]]) -> Attrs:
     """An attribute set of primops named ``<prefix>.<name>`` (the name shows in error traces)."""
     return Attrs({name: PrimOp(f"{prefix}.{name}", arity, fn) for name, (arity, fn) in functions.items()})
