@@ -1,0 +1,6 @@
+#! /bin/bash -e
+
+mkdir -p /var/nginx/logs
+mkdir -p /var/cache/nginx
+
+exec /nix/store/33333333333333333333333333333333-nginx-1.24.0/bin/nginx "$@"
