@@ -17,14 +17,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from backend_checks import HOSTILE, Reaper, alive, argv_of, bash_syntax_ok, environ_of, read_pid, wait_for
 from golden_files import assert_matches_golden
 
 from nixproc_disnix.backends.common.backend import Dependency, generator
@@ -40,20 +39,6 @@ DAEMON = shutil.which("daemon")
 GOLDEN = Path(__file__).parent / "golden"
 WEBAPP = Path(__file__).resolve().parents[3] / "examples/webapps-agnostic/webapp/webapp.py"
 STORE = "/nix/store"
-
-HOSTILE = [
-    "it's",
-    '"double" quotes',
-    "$HOME ${HOME} $(touch pwned) `touch pwned`",
-    "new\nline\n",
-    "spaces  and\ttab",
-    "back\\slash\\",
-    "semi; colon && pipe | amp & > redirect",
-    "100% %s %%",
-    "*glob? [x] ~tilde !bang",
-    "-n",
-    "",
-]
 
 # What Dysnomia's process module does with a component (dysnomia-modules/process.in), minus
 # the account handling and the state markers: the same unquoted `source`, `$process` and `cat`.
@@ -91,9 +76,7 @@ def check_script(script: str, tmp_path: Path, severity: str = "style") -> None:
     """``bash -n`` and shellcheck accept the script: at every severity normally; with hostile
     values only from ``warning`` up, as the info notes (SC1003, SC2016) flag single-quoted
     text that looks like code, which is what those values are meant to be."""
-    assert BASH is not None, "bash is required"
-    syntax = subprocess.run([BASH, "-n"], input=script, capture_output=True, text=True)
-    assert syntax.returncode == 0, syntax.stderr
+    bash_syntax_ok(script)
     path = tmp_path / "script-under-check"
     path.write_text(script)
     lint = subprocess.run([SHELLCHECK, "-S", severity, str(path)], capture_output=True, text=True)
@@ -401,51 +384,11 @@ def test_hostile_config_values_source_back_byte_exact(value: str, tmp_path: Path
 
 
 @pytest.fixture
-def marker() -> Iterator[str]:
-    """A unique environment value; at teardown every process carrying it is killed by PID."""
-    token = uuid.uuid4().hex
-    yield token
-    needle = f"NIXPROC_TEST_MARKER={token}".encode()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if needle in entry.joinpath("environ").read_bytes().split(b"\0"):
-                    os.kill(int(entry.name), signal.SIGKILL)
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
-                pass
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def read_pid(pid_file: Path) -> int | None:
-    try:
-        return int(pid_file.read_text())
-    except (FileNotFoundError, ValueError):
-        return None
-
-
-def environ_of(pid: int) -> dict[bytes, bytes]:
-    entries = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    return dict(entry.split(b"=", 1) for entry in entries if b"=" in entry)
-
-
-def cmdline_of(pid: int) -> list[bytes]:
-    return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:-1]
+def reaper() -> Iterator[Reaper]:
+    """Marks the processes a test starts; kills each by PID at teardown."""
+    reaper = Reaper()
+    yield reaper
+    reaper.kill_all()
 
 
 def status_field(pid: int, field: str) -> str:
@@ -476,7 +419,7 @@ HOSTILE_PATH = "run'\"$(touch${IFS}pwned)`id`$HOME"
 
 @pytest.mark.integration
 @pytest.mark.parametrize("user", [None, "root"], ids=["no-user-switch", "through-real-su"])
-def test_daemon_started_and_stopped_as_dysnomia_does(tmp_path: Path, marker: str, user: str | None) -> None:
+def test_daemon_started_and_stopped_as_dysnomia_does(tmp_path: Path, reaper: Reaper, user: str | None) -> None:
     runtime_dir = tmp_path / HOSTILE_PATH
     runtime_dir.mkdir()
     directory = tmp_path / f"work {HOSTILE_RUN.splitlines()[0]}"
@@ -491,7 +434,7 @@ def test_daemon_started_and_stopped_as_dysnomia_does(tmp_path: Path, marker: str
         umask="027",
         user=user,
         initialize=f"touch {shlex.quote(str(directory / 'initialized'))}",
-        environment={"PORT": port, "PID_FILE": str(pid_file), "HOSTILE": HOSTILE_RUN, "NIXPROC_TEST_MARKER": marker},
+        environment={"PORT": port, "PID_FILE": str(pid_file), "HOSTILE": HOSTILE_RUN, **reaper.environment()},
     )
     settings = BackendSettings(runtime_dir=str(runtime_dir), tmp_dir=str(runtime_dir))
     write_output(generate(process, settings).files, tmp_path / "out")
@@ -504,7 +447,7 @@ def test_daemon_started_and_stopped_as_dysnomia_does(tmp_path: Path, marker: str
         pid = read_pid(pid_file)
         assert pid is not None and alive(pid)
         assert (directory / "initialized").exists()
-        assert cmdline_of(pid) == [sys.executable.encode(), str(WEBAPP).encode(), b"--daemon", HOSTILE_RUN.encode()]
+        assert argv_of(pid) == [sys.executable.encode(), str(WEBAPP).encode(), b"--daemon", HOSTILE_RUN.encode()]
         assert environ_of(pid)[b"HOSTILE"] == HOSTILE_RUN.encode()
         assert Path(f"/proc/{pid}/cwd").resolve() == directory.resolve()
         assert status_field(pid, "Umask") == "0027"
@@ -534,7 +477,7 @@ def shared_dir() -> Iterator[Path]:
 
 @pytest.mark.integration
 def test_foreground_process_daemonized_by_libslack_daemon_as_another_user(
-    tmp_path: Path, shared_dir: Path, marker: str
+    tmp_path: Path, shared_dir: Path, reaper: Reaper
 ) -> None:
     assert DAEMON is not None, "libslack daemon is required (Debian: apt-get install daemon)"
     nobody = pwd.getpwnam("nobody")
@@ -543,7 +486,7 @@ def test_foreground_process_daemonized_by_libslack_daemon_as_another_user(
         foregroundProcess="/bin/sh",
         foregroundProcessArgs=["-c", SLEEPER, "sh", HOSTILE_RUN],
         user="nobody",
-        environment={"HOSTILE": HOSTILE_RUN, "NIXPROC_TEST_MARKER": marker},
+        environment={"HOSTILE": HOSTILE_RUN, **reaper.environment()},
     )
     settings = BackendSettings(runtime_dir=str(shared_dir), log_dir=str(shared_dir), tmp_dir=str(shared_dir))
     write_output(generate(process, settings, DisnixComposition(daemon=DAEMON)).files, tmp_path / "out")
@@ -561,7 +504,9 @@ def test_foreground_process_daemonized_by_libslack_daemon_as_another_user(
         assert wait_for(lambda: children.read_text().strip() != "")
         client = int(children.read_text().split()[0])
         pids.append(client)
-        assert cmdline_of(client) == [b"/bin/sh", b"-c", SLEEPER.encode(), b"sh", HOSTILE_RUN.encode()]
+        # Right after the fork the child still shows daemon's own argv; it changes with the exec.
+        expected = [b"/bin/sh", b"-c", SLEEPER.encode(), b"sh", HOSTILE_RUN.encode()]
+        assert wait_for(lambda: argv_of(client) == expected)
         assert status_field(client, "Uid").split()[0] == str(nobody.pw_uid)
         assert environ_of(client)[b"HOSTILE"] == HOSTILE_RUN.encode()
         log_file = shared_dir / "nixproc-sleeper.log"
