@@ -387,10 +387,10 @@ class Evaluator:
                 from ..parser import canon_path
 
                 return canon_path(os.path.abspath(candidate))
-        # A real nixpkgs on the search path wins; otherwise <nixpkgs/lib> is ours.
-        from ..lib import lib_file
+        # A real nixpkgs on the search path wins; otherwise <nixpkgs> and <nixpkgs/lib> are ours.
+        from ...pkgs import nixpkgs_file
 
-        ours = lib_file(path)
+        ours = nixpkgs_file(self, path)
         if ours is not None:
             from ..parser import canon_path
 
