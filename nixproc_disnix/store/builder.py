@@ -14,6 +14,7 @@ import signal
 import stat
 import subprocess
 import tempfile
+from graphlib import TopologicalSorter
 from collections.abc import Iterable, Mapping
 
 from nixproc_disnix.errors import BuildError, EvalError
@@ -70,7 +71,27 @@ def _build_order(store: Store, top: str, drvs: dict[str, Derivation]) -> list[st
             continue
         stack.append((path, True))
         stack.extend((input_drv, False) for input_drv in drv.input_drvs if input_drv not in seen)
-    return order
+    return _mentions_first(order, drvs, store.store_dir)
+
+
+def _mentions_first(order: list[str], drvs: Mapping[str, Derivation], store_dir: str) -> list[str]:
+    """``order`` with the outputs our builtin derivations mention built before them.
+
+    A builtin derivation has no inputs; the store paths its files name
+    become its references only if they are valid when it is built, so
+    whatever in this build produces them goes first.
+    """
+    producers = {out.path: path for path in order for out in drvs[path].outputs.values()}
+    in_build = set(order)
+    sorter: TopologicalSorter[str] = TopologicalSorter()
+    for path in order:
+        drv = drvs[path]
+        predecessors = [input_drv for input_drv in drv.input_drvs if input_drv in in_build]
+        if drv.builder in (generated_files.BUILDER, profile_env.BUILDER):
+            mentioned = generated_files.mentioned_store_paths(drv, store_dir)
+            predecessors += [producers[out] for out in mentioned if out in producers and producers[out] != path]
+        sorter.add(path, *predecessors)
+    return list(sorter.static_order())
 
 
 def _all_valid(store: Store, drv: Derivation) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from nixproc_disnix.backends.common.output import GeneratedFile, Symlink
 from nixproc_disnix.errors import BuildError
 from nixproc_disnix.store.builder import build
 from nixproc_disnix.store.generated_files import files_json, request
-from nixproc_disnix.store.instantiate import instantiate_derivation
+from nixproc_disnix.store import profile_env
+from nixproc_disnix.store.instantiate import DerivationRequest, instantiate_derivation
 from nixproc_disnix.store.modulo import DrvHashes
 from nixproc_disnix.store.store import Store
 
@@ -84,3 +86,27 @@ def test_the_out_placeholder_becomes_the_output_path(store: Store) -> None:
     }))
     assert (out / "etc/conf").read_text() == f"command={out}/bin/run\n"
     assert os.readlink(out / "bin/link") == f"{out}/bin/run"
+
+
+def test_outputs_the_files_mention_are_built_first_and_become_references(store: Store) -> None:
+    """One build of a profile-like derivation whose inputs are both a program and files naming it."""
+    hashes = DrvHashes(store.store_dir)
+    for attempt in range(100):
+        # Inputs are walked in .drv path order: pick names that would build the config first.
+        name = f"program-{attempt}"
+        program = instantiate_derivation(DerivationRequest(
+            name=name, system="x86_64-linux", builder="/bin/sh", args=("-c", "echo > $out"),
+            env={"name": name, "builder": "/bin/sh", "system": "x86_64-linux"},
+        ), hashes)
+        files = Generated("config", {"run": GeneratedFile(f"exec {program.output_paths['out']}\n")})
+        config = instantiate_derivation(files.derivation_request("x86_64-linux"), hashes)
+        if config.drv_path > program.drv_path:
+            break
+    store.add_derivation(program)
+    store.add_derivation(config)
+    profile = replace(
+        profile_env.request("profile", "x86_64-linux", [config.output_paths["out"]]),
+        input_drvs={program.drv_path: ["out"], config.drv_path: ["out"]},
+    )
+    build(store, store.add_derivation(instantiate_derivation(profile, hashes)))
+    assert store.references(config.output_paths["out"]) == frozenset({program.output_paths["out"]})
