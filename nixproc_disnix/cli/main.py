@@ -18,6 +18,8 @@ class LazyGroup(click.Group):
     """
 
     lazy_commands = {
+        "build": "nixproc_disnix.cli.build:nixproc_build",
+        "convert": "nixproc_disnix.cli.convert:convert",
         "doctor": "nixproc_disnix.cli.doctor:doctor",
         "generate-config": "nixproc_disnix.cli.generate_config:generate_config",
         "id-assign": "nixproc_disnix.cli.idassign:nixproc_id_assign",
@@ -89,3 +91,11 @@ def eval_command(file: str | None, expr: str | None, strict: bool, as_json: bool
 
 
 
+
+
+@main.command("framework-path")
+def framework_path() -> None:
+    """Print the folder holding our nixproc/ tree (link it where a model expects nix-processmgmt)."""
+    from ..framework import FRAMEWORK_DIR
+
+    click.echo(FRAMEWORK_DIR)

@@ -136,3 +136,12 @@ def test_framework_path_holds_the_upstream_layout() -> None:
         "nixproc/backends/s6-rc/build-s6-rc-env.nix",
     ):
         assert (Path(FRAMEWORK_DIR) / relative).is_file(), relative
+
+
+def test_framework_path_command_prints_the_folder() -> None:
+    from click.testing import CliRunner
+
+    from nixproc_disnix.cli.main import main
+
+    result = CliRunner().invoke(main, ["framework-path"])
+    assert result.exit_code == 0 and result.output == FRAMEWORK_DIR + "\n"

@@ -16,7 +16,7 @@ from nixproc_disnix.errors import EvalError
 from nixproc_disnix.framework import install, search_path_entry
 from nixproc_disnix.framework.from_config import ConfigGenerator, config_file_of, config_files_in
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples/webapps-agnostic/processes.nix"
+EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures/webapps/processes.nix"
 INSTANCES = ("webapp1", "webapp2")
 
 

@@ -1,8 +1,5 @@
 # What every backends/<pm>/build-<pm>-env.nix does: call the processes model
-# with the arguments given to the builder (not the builder's defaults: a
-# directory nobody passed falls back to the model's own default), the fixed
-# process manager and extraParams on top, keeping only what the model
-# declares; then link every instance's pkg into one profile.
+# (call-processes-model.nix) and link every instance's pkg into one profile.
 { processManager }:
 
 { pkgs ? null
@@ -25,12 +22,7 @@
 let
   native = import ./native.nix;
 
-  processesFun = import exprFile;
-
-  processesArgs = builtins.intersectAttrs (builtins.functionArgs processesFun)
-    (args // { inherit processManager; } // extraParams);
-
-  processes = if exprFile == null then {} else processesFun processesArgs;
+  processes = import ./call-processes-model.nix { inherit processManager exprFile extraParams args; };
 
   pkgs = map (name: (builtins.getAttr name processes).pkg) (builtins.attrNames processes);
 in

@@ -12,4 +12,4 @@ import ../../generated-files.nix {
   files = builtins.toJSON {
     "${name}.json" = { content = builtins.toJSON properties; executable = false; };
   };
-}
+} // { dependencies = properties.dependencies or []; }

@@ -8,7 +8,10 @@ let
 
   settings = { inherit runtimeDir logDir tmpDir stateDir forceDisableUserChange ids; };
 
-  generator = manager: args: import ../../generated-files.nix (native.generate manager settings args);
+  # As upstream's outputs, each keeps its dependencies' packages (what a
+  # Disnix architecture orders activation by).
+  generator = manager: args:
+    import ../../generated-files.nix (native.generate manager settings args) // { inherit (args) dependencies; };
 
   managers = [ "bsdrc" "cygrunsrv" "disnix" "docker" "launchd" "s6-rc" "supervisord" "systemd" "sysvinit" ];
 in

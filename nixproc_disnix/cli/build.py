@@ -1,0 +1,52 @@
+"""``nixproc-build``: build a processes model's deployment profile and print its store path."""
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import EvalError
+from ..model.process import PROCESS_MANAGERS
+from .common import fail, run
+from .options import pkgs_option
+from .state_dirs import state_dir_options, state_dirs
+
+
+@click.command("nixproc-build", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("model", required=False, envvar="NIXPROC_PROCESSES")
+@click.option("-P", "--process-manager", type=click.Choice(PROCESS_MANAGERS), envvar="NIXPROC_PROCESS_MANAGER",
+              help="The process manager to build the configuration for.")
+@click.option("--undeploy", is_flag=True, help="Build the empty configuration (everything undeployed).")
+@state_dir_options
+@click.option("--extra-params", help="Nix attribute set of extra parameters for the processes model.")
+@pkgs_option
+@click.option("-I", "include", multiple=True, help="Add a search path entry (PREFIX=PATH or PATH).")
+@click.option("--store-dir", envvar="NIXPROC_STORE_DIR", help="The store to build into.")
+@click.option("-o", "--out-link", default="result", show_default=True, help="Link to the result.")
+@click.option("--no-out-link", is_flag=True, help="Do not create the result link.")
+@click.option("--show-trace", is_flag=True, help="Show where an evaluation error came from.")
+def nixproc_build(model: str | None, process_manager: str | None, undeploy: bool, extra_params: str | None,
+                  pkgs: str, include: tuple[str, ...], store_dir: str | None, out_link: str, no_out_link: bool,
+                  show_trace: bool, **options: Any) -> None:
+    """Build the processes model MODEL for a process manager and print the profile's store path."""
+    if process_manager is None:
+        fail(EvalError("No process manager specified!"))
+    if not undeploy and not model:
+        fail(EvalError("No processes expression provided!"))
+
+    def build() -> str:
+        from ..deploy.build import BuildRequest, build_profile
+        from ..store.roots import make_out_link
+        from ..store.store import open_store
+
+        request = BuildRequest(
+            process_manager=process_manager, model=None if undeploy else model, state_dirs=state_dirs(options),
+            extra_params=extra_params, pkgs=pkgs, include=include,
+        )
+        with open_store(store_dir) as store:
+            result = build_profile(store, request)
+            if not no_out_link:
+                make_out_link(store, out_link, result)
+        return result
+
+    click.echo(run(build, show_trace))

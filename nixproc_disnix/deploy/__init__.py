@@ -1,0 +1,1 @@
+"""Building processes models into profiles and deploying them with a process manager."""
