@@ -249,6 +249,12 @@ def create_supervisord_program(
     return output
 
 
+def profile_files(names: list[str]) -> dict[str, GeneratedFile]:
+    """The supervisord profile's ``supervisord.conf`` (SPEC §3.11): every program of ``conf.d``,
+    controlled through the HTTP interface on 127.0.0.1:9001; the same for any set of ``names``."""
+    return {"supervisord.conf": GeneratedFile(_TEMPLATES.get_template("supervisord.conf.j2").render())}
+
+
 def _created(
     params: SupervisordProgramParams, settings: BackendSettings, composition: SupervisordComposition
 ) -> Generated:

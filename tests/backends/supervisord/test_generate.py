@@ -23,10 +23,16 @@ import pytest
 
 from backend_checks import HOSTILE, Reaper, alive, argv_of, bash_syntax_ok, environ_of, read_pid, shellcheck_ok, wait_for
 from nixproc_disnix.backends.common.backend import Dependency, Generated, generator
+from nixproc_disnix.backends.common.backend import profile_files as common_profile_files
 from nixproc_disnix.backends.common.foreground_proxy import ProxyTools
 from nixproc_disnix.backends.common.output import OUT_PLACEHOLDER, GeneratedFile, write_output
 from nixproc_disnix.backends.common.settings import BackendSettings
-from nixproc_disnix.backends.supervisord.generate import SupervisordComposition, generate, supervisord_params
+from nixproc_disnix.backends.supervisord.generate import (
+    SupervisordComposition,
+    generate,
+    profile_files,
+    supervisord_params,
+)
 from nixproc_disnix.errors import EvalError, ThrownError
 from nixproc_disnix.model.process import ManagedProcess, ProcessParams, resolve
 
@@ -152,10 +158,9 @@ def assert_golden(case: str, generated: Generated) -> None:
 
 def parsed(generated: list[Generated], tmp_path: Path) -> dict[str, Any]:
     """What supervisor's own configuration reader makes of the programs of ``generated``."""
-    for output in generated:
+    for output in [*generated, Generated("supervisord.d", profile_files([output.name for output in generated]))]:
         write_output(output.files, tmp_path / "profile")
-    config = tmp_path / "supervisord.conf"
-    config.write_text("[supervisord]\n[include]\nfiles = profile/conf.d/*.conf\n")
+    config = tmp_path / "profile/supervisord.conf"
     result = subprocess.run([SYSTEM_PYTHON, "-c", PARSE, str(config)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -199,6 +204,8 @@ def test_golden_programs_read_back_with_supervisor(tmp_path: Path) -> None:
         "-p", "/var/nginx", "-c", "/nix/store/" + "4" * 32 + "-nginx.conf", "-g", "daemon off;",
     ]
     assert (programs["webapp"]["priority"], programs["nginx"]["priority"]) == (1, 2)
+    # What a profile build adds: the supervisord.conf the programs above were read through.
+    assert common_profile_files("supervisord", ["webapp", "nginx"]) == profile_files(["webapp", "nginx"])
 
 
 def test_daemon_only_process_runs_under_the_wrapping_proxy() -> None:
