@@ -25,12 +25,16 @@ from nixproc_disnix.backends.common.backend import (
     generator,
     output_json,
     profile_files,
+    with_process_info,
 )
+from nixproc_disnix.backends.common.credentials import dysnomia_support_files
+from nixproc_disnix.backends.common.output import GeneratedFile
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.compiler.eval.native import native_functions
 from nixproc_disnix.compiler.eval.values import Attrs, CStr, NixPath, make_string
 from nixproc_disnix.errors import EvalError, ThrownError
 from nixproc_disnix.idassign.models import callable_value, nix_string, text
+from nixproc_disnix.model.credentials import Credentials
 from nixproc_disnix.model.ids import Ids
 from nixproc_disnix.model.process import ManagedProcess
 from nixproc_disnix.model.validation import validate_as
@@ -140,6 +144,40 @@ def _generate(ev: Any, pos: Any, process_manager: Any, settings: Any, args: Any)
     return _generated_value(generated, converter.context)
 
 
+def _create(ev: Any, pos: Any, process_manager: Any, function: Any, settings: Any, params: Any) -> Attrs:
+    """``create pm function settings params``: a backend's native create function (``createSystemVInitScript``…).
+
+    ``function`` names the module function (null: ``create``); a ``dependencies``
+    parameter holds other outputs, passed on as :class:`Dependency` values.
+    """
+    manager = text(ev.force_string_no_context(process_manager, pos))
+    name = "create" if ev.force(function) is None else text(ev.force_string_no_context(function, pos))
+    converter = _Converter(ev)
+    backend_settings = _settings(converter, settings)
+    attrs = ev.force_attrs(params, pos)
+    data = {text(key): converter.data(attrs[key]) for key in attrs if key != "dependencies"}
+    if "dependencies" in attrs:
+        data["dependencies"] = [converter.dependency(item) for item in ev.force_list(attrs["dependencies"], pos)]
+    try:
+        generated = getattr(generator(manager), name)(data, backend_settings)
+    except ThrownError as error:
+        if error.pos is None:
+            error.pos = pos
+        raise
+    return _generated_value(with_process_info(generated, manager, data.get("dependencies", [])), converter.context)
+
+
+def _credentials(ev: Any, pos: Any, composition: Any, credentials: Any) -> Attrs:
+    """``credentials { ids; forceDisableUserChange; } { groups; users; }``: createCredentials' output."""
+    converter = _Converter(ev)
+    policy = converter.data(composition)
+    accounts = validate_as(Credentials, converter.data(credentials), "credentials")
+    ids = Ids.model_validate({"ids": policy["ids"]}) if policy.get("ids") else None
+    files = dysnomia_support_files(accounts, ids, bool(policy.get("forceDisableUserChange")))
+    output = {f"dysnomia-support/{path}": GeneratedFile(content) for path, content in files.items()}
+    return _generated_value(Generated("credentials", output), converter.context)
+
+
 def _generated_value(generated: Generated, context: set[str]) -> Attrs:
     """What the framework turns into a derivation: the attributes of :func:`derivation_request`,
     the passthru attributes, and the inputs' context on an empty string."""
@@ -170,6 +208,8 @@ def native_module() -> Attrs:
     """The value of ``nixproc/native.nix`` in our evaluator."""
     return native_functions("nixproc", {
         "generate": (3, _generate),
+        "create": (4, _create),
+        "credentials": (2, _credentials),
         "profileFiles": (2, _profile_files),
         "profileName": (1, _profile_name),
     })

@@ -12,7 +12,7 @@ are byte-identical.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any, Protocol
@@ -140,12 +140,19 @@ def generate(process_manager: str, process: ManagedProcess, settings: BackendSet
     Both the Nix framework and ``nixproc-generate-config`` come through here.
     """
     generated = generator(process_manager).generate(process, settings)
+    return with_process_info(generated, process_manager, process.dependencies)
+
+
+def with_process_info(generated: Generated, process_manager: str, dependencies: Iterable[Any]) -> Generated:
+    """``generated`` plus its ``nix-support/nixproc/<name>.json``."""
     info = ProcessInfo(
         name=generated.name,
         process_manager=process_manager,
-        dependencies=[dependency.out_path for dependency in process.dependencies if isinstance(dependency, Dependency)],
+        dependencies=[dependency.out_path for dependency in dependencies if isinstance(dependency, Dependency)],
     )
-    files = {**generated.files, f"{PROCESS_INFO_DIR}/{generated.name}.json": GeneratedFile(info.model_dump_json(by_alias=True) + "\n")}
+    files = {**generated.files, f"{PROCESS_INFO_DIR}/{generated.name}.json": GeneratedFile(
+        info.model_dump_json(by_alias=True) + "\n"
+    )}
     return replace(generated, files=files)
 
 

@@ -1,0 +1,2 @@
+# The docker backend's native create function (see ../create.nix).
+import ../create.nix { processManager = "docker"; }

@@ -1,0 +1,2 @@
+# The launchd backend's native create function (see ../create.nix).
+import ../create.nix { processManager = "launchd"; }

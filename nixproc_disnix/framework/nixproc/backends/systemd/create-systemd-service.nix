@@ -1,0 +1,2 @@
+# The systemd backend's native create function (see ../create.nix).
+import ../create.nix { processManager = "systemd"; }

@@ -1,0 +1,2 @@
+# The sysvinit backend's native create function (see ../create.nix).
+import ../create.nix { processManager = "sysvinit"; }
