@@ -43,6 +43,7 @@ Differences from upstream, each what a user would expect:
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -81,6 +82,12 @@ LOG_NOTIFICATION_FD = 3
 _TEMPLATES = template_environment(__package__)
 _TEMPLATES.filters["word"] = execline.word
 _TEMPLATES.filters["string"] = lambda value: execline.string(to_string(value))
+
+_STORE_PATH_NAME = re.compile(r"/(?:[^/]+/)*[0-9a-df-np-sv-z]{32}-([^/]+)")
+"""A store path ``<store>/<hash>-<name>``; a service's output is named after the service."""
+
+ServiceRef = Dependency | str
+"""Another service: a generated output (its ``name``), the store path of one, or a service name."""
 
 _PARAMS = ConfigDict(
     strict=True, extra="forbid", alias_generator=to_camel, populate_by_name=True, arbitrary_types_allowed=True
@@ -127,7 +134,7 @@ class LongRunServiceParams(BaseModel):
     flag_essential: bool = False
     run: str
     finish: str | None = None
-    dependencies: list[Dependency] = Field(default_factory=list)
+    dependencies: list[ServiceRef] = Field(default_factory=list)
     notification_fd: int | None = None
     timeout_kill: int | None = None
     timeout_finish: int | None = None
@@ -136,8 +143,8 @@ class LongRunServiceParams(BaseModel):
     down_signal: str | None = None
     data: dict[str, str] | None = None
     env: dict[str, str] | None = None
-    producer_for: Dependency | None = None
-    consumer_for: list[Dependency] = Field(default_factory=list)
+    producer_for: ServiceRef | None = None
+    consumer_for: list[ServiceRef] = Field(default_factory=list)
     pipeline_name: str | None = None
     auto_generate_log_service: bool = True
     credentials: Credentials = Field(default_factory=Credentials)
@@ -153,7 +160,7 @@ class OneShotServiceParams(BaseModel):
     flag_essential: bool = False
     up: str
     down: str | None = None
-    dependencies: list[Dependency] = Field(default_factory=list)
+    dependencies: list[ServiceRef] = Field(default_factory=list)
     credentials: Credentials = Field(default_factory=Credentials)
     post_install: str = ""
 
@@ -165,8 +172,16 @@ class ServiceBundleParams(BaseModel):
 
     name: str
     flag_essential: bool = False
-    contents: list[Dependency] = Field(default_factory=list)
+    contents: list[ServiceRef] = Field(default_factory=list)
     post_install: str = ""
+
+
+class LogServiceParams(BaseModel):
+    """createLogServiceForLongRunService's parameters: the name of the longrun it logs."""
+
+    model_config = _PARAMS
+
+    name: str
 
 
 Files = dict[str, GeneratedFile]
@@ -220,7 +235,7 @@ def create(
     if kind == "oneshot":
         return create_one_shot_service(arguments, settings)
     if kind == "bundle":
-        return create_service_bundle(arguments)
+        return create_service_bundle(arguments, settings)
     raise EvalError(f"unknown s6-rc service type {kind!r}: expected longrun, oneshot or bundle")
 
 
@@ -236,8 +251,11 @@ def create_one_shot_service(params: Mapping[str, Any], settings: BackendSettings
     return _one_shot(validate_as(OneShotServiceParams, params, "createOneShotService"), settings)
 
 
-def create_service_bundle(params: Mapping[str, Any]) -> Generated:
-    """createServiceBundle: ``etc/s6/sv/<name>/`` naming its contents (an empty ``contents`` when none)."""
+def create_service_bundle(params: Mapping[str, Any], settings: BackendSettings) -> Generated:
+    """createServiceBundle: ``etc/s6/sv/<name>/`` naming its contents (an empty ``contents`` when none).
+
+    ``settings`` keeps the native functions' common signature; a bundle's files do not depend on them.
+    """
     bundle = validate_as(ServiceBundleParams, params, "createServiceBundle")
     name = _service_name(bundle.name)
     files: Files = {}
@@ -256,18 +274,20 @@ def profile_files(names: list[str], bundle_name: str = "default") -> dict[str, G
 
     The deploy tools compile the profile's ``etc/s6/sv`` and bring this bundle up.
     """
-    return dict(create_service_bundle({"name": bundle_name, "contents": [Dependency(name) for name in names]}).files)
+    bundle = create_service_bundle({"name": bundle_name, "contents": list(names)}, BackendSettings())
+    return dict(bundle.files)
 
 
 def create_log_service_for_long_run_service(
-    name: str, settings: BackendSettings, composition: S6RCComposition = S6RCComposition()
+    params: Mapping[str, Any], settings: BackendSettings, composition: S6RCComposition = S6RCComposition()
 ) -> Generated:
-    """createLogServiceForLongRunService: ``etc/s6/sv/<name>-log/``, s6-log consuming ``<name>-srv``.
+    """createLogServiceForLongRunService ``{ name }``: ``etc/s6/sv/<name>-log/``, s6-log consuming ``<name>-srv``.
 
     Its run script makes ``<logDir>/s6-log/<name>``, hands it to the log user
     and drops privileges (neither when user changes are disabled), then runs
     ``s6-log`` with readiness notification on descriptor 3.
     """
+    name = validate_as(LogServiceParams, params, "createLogServiceForLongRunService").name
     service_name = _service_name(f"{name}-log")
     user = None if settings.force_disable_user_change else composition.log_dir_user
     run = _TEMPLATES.get_template("log-run.execline.j2").render(
@@ -307,11 +327,11 @@ class _Service:
         if content is not None:
             self.files[f"{self.directory}/{file}"] = GeneratedFile(content, executable=executable)
 
-    def names(self, file: str, services: list[Dependency]) -> None:
+    def names(self, file: str, services: list[ServiceRef]) -> None:
         """One service name per line; nothing when the list is empty."""
         if services:
             self.files[f"{self.directory}/{file}"] = GeneratedFile(
-                "".join(f"{_service_name(service.name)}\n" for service in services)
+                "".join(f"{_referenced_name(service)}\n" for service in services)
             )
 
     def directory_files(self, subdirectory: str, contents: dict[str, str] | None) -> None:
@@ -342,11 +362,11 @@ def _long_run(params: LongRunServiceParams, settings: BackendSettings, compositi
     service.directory_files("data", params.data)
     service.directory_files("env", params.env)
     if params.auto_generate_log_service:
-        log_service = create_log_service_for_long_run_service(name, settings, composition)
+        log_service = create_log_service_for_long_run_service({"name": name}, settings, composition)
         service.string("producer-for", log_service.name)
         files.update(log_service.files)
     elif params.producer_for is not None:
-        service.string("producer-for", _service_name(params.producer_for.name))
+        service.string("producer-for", _referenced_name(params.producer_for))
     service.names("consumer-for", params.consumer_for)
     service.string("pipeline-name", params.pipeline_name)
     files.update(_dysnomia_support(params.credentials, settings))
@@ -428,6 +448,14 @@ def _down_script(pid_file: str, composition: S6RCComposition) -> str:
         programs=composition.programs,
         pid_file=pid_file,
     )
+
+
+def _referenced_name(service: ServiceRef) -> str:
+    """The name of the service ``service`` refers to (an output named ``<hash>-<name>`` is service ``<name>``)."""
+    if isinstance(service, Dependency):
+        return _service_name(service.name)
+    store_path = _STORE_PATH_NAME.fullmatch(service)
+    return _service_name(store_path.group(1) if store_path else service)
 
 
 def _service_name(name: str) -> str:

@@ -35,6 +35,7 @@ from nixproc_disnix.backends.s6_rc import execline
 from nixproc_disnix.backends.s6_rc.generate import (
     S6RCComposition,
     create,
+    create_log_service_for_long_run_service,
     create_service_bundle,
     generate,
     profile_files,
@@ -218,7 +219,7 @@ def test_definition_directories_pass_the_source_format_checker(tmp_path: Path) -
     nginx = managed(name="nginx", foregroundProcess="/bin/nginx", initialize="true")
     nginx_output = generate(nginx.model_copy(update={"dependencies": [Dependency(webapp_output.name)]}), SETTINGS)
     daemon_output = generate(managed(instanceName="d", daemon="/bin/d"), SETTINGS)
-    empty = create_service_bundle({"name": "empty"})
+    empty = create_service_bundle({"name": "empty"}, SETTINGS)
     for output in (webapp_output, nginx_output, daemon_output, empty):
         write_output(output.files, tmp_path / "profile")
     # The profile's own bundle, as the framework adds it (SPEC §3.11).
@@ -296,6 +297,19 @@ def test_function_override_replaces_run_and_unused_prelude_files_are_dropped() -
     assert seen["name"] == "x" and "envfile" in seen["run"] and "initialize" in seen["run"]
     assert files_under(generated.files, "x-srv")["run"] == "#!/bin/sh\nexec /bin/x\n"
     assert not [path for path in generated.files if path.startswith(("share/", "libexec/"))]
+
+
+def test_services_are_named_by_output_store_path_or_name() -> None:
+    """The framework passes other services as their outputs' store paths; hand-written calls may name them."""
+    bundle = create_service_bundle(
+        {"name": "b", "contents": ["/nix/store/0123456789abcdfghijklmnpqrsvwxyz-webapp-srv", "nginx-srv", Dependency("d")]},
+        SETTINGS,
+    )
+    assert bundle.files["etc/s6/sv/b/contents"] == GeneratedFile("webapp-srv\nnginx-srv\nd\n")
+    log = create_log_service_for_long_run_service({"name": "w"}, SETTINGS)
+    assert log.name == "w-log" and files_under(log.files, "w-log")["consumer-for"] == "w-srv\n"
+    with pytest.raises(EvalError, match="cannot name an s6-rc service"):
+        create_service_bundle({"name": "b", "contents": ["/nix/store/not-a-hash/x y"]}, SETTINGS)
 
 
 def test_create_dispatches_on_type() -> None:
