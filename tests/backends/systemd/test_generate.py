@@ -351,6 +351,26 @@ def test_units_with_dependencies_pass_systemd_analyze_verify(world_readable_dir:
     assert "\t\tEnvironment: PATH=/usr/bin\n" in dump
 
 
+@pytest.mark.parametrize(
+    ("params", "settings"),
+    [
+        ({"daemon": "/bin/sleep", "daemonArgs": ["60"], "pidFile": "/run/d.pid", "user": "root"}, SETTINGS),
+        ({"process": "/bin/sleep", "args": ["60"], "user": "root", "initialize": "true",
+          "overrides": {"systemd": {"Service": {"Restart": "always", "RestartSec": 2},
+                                    "Install": {"WantedBy": "multi-user.target"}}}}, SETTINGS),
+        ({"process": "/bin/sleep", "user": "nobody", "initialize": "true",
+          "overrides": {"systemd": {"Service": {"Group": "nogroup"}}}},
+         BackendSettings(force_disable_user_change=True)),
+    ],
+    ids=["forking", "install-section", "user-change-disabled"],
+)
+def test_unit_variants_pass_systemd_analyze_verify(
+    params: dict[str, Any], settings: BackendSettings, world_readable_dir: Path
+) -> None:
+    generated = generate(managed(name="variant", **params), settings)
+    verify(write_profile(world_readable_dir, generated), "nix-process-variant.service")
+
+
 def test_hostile_values_as_systemd_parses_them(world_readable_dir: Path) -> None:
     values = [value for value in HOSTILE]
     environment = {f"HOSTILE_{index}": value for index, value in enumerate(values)}
