@@ -17,7 +17,7 @@ from typing import Any
 from nixproc_disnix.compiler.eval.evaluator import Evaluator
 from nixproc_disnix.compiler.eval.instantiate import make_evaluator
 from nixproc_disnix.compiler.eval.values import Attrs, Closure, CStr, Lazy, NixPath, is_function, show_type
-from nixproc_disnix.errors import EvalError, IdAssignError, ThrownError
+from nixproc_disnix.errors import EvalError, IdAssignError
 from nixproc_disnix.idassign.assign import assign_ids
 from nixproc_disnix.idassign.ports import listening_ports, ports_in_use
 from nixproc_disnix.model.ids import (
@@ -110,17 +110,8 @@ def callable_value(value: Any) -> bool:
 
 
 def lazy_pkgs(ev: Evaluator, system: str) -> Lazy:
-    """``import <nixpkgs> { inherit system; }``, evaluated only if a model really uses ``pkgs``."""
-
-    def load() -> Any:
-        try:
-            nixpkgs = ev.find_file("nixpkgs")
-        except ThrownError:
-            raise EvalError("pkgs is not available: <nixpkgs> is not in the Nix search path "
-                            "(add it to $NIX_PATH), and the model needs it") from None
-        return ev.call(ev.force(ev.eval_file(nixpkgs)), Attrs({"system": system}))
-
-    return Lazy(load)
+    """``import <nixpkgs> { inherit system; }`` (ours without a nixpkgs), evaluated only if a model uses ``pkgs``."""
+    return Lazy(lambda: ev.call(ev.force(ev.eval_file(ev.find_file("nixpkgs"))), Attrs({"system": system})))
 
 
 def eval_extra_params(ev: Evaluator, expression: str | None) -> Attrs:

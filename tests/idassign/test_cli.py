@@ -339,11 +339,12 @@ def test_evaluation_error_names_the_model(models: Path) -> None:
     assert f"{models / 'bad.nix'}:1:" in result.stderr
 
 
-def test_pkgs_is_only_needed_when_forced(models: Path) -> None:
-    write(models, "uses-pkgs.nix", "{ pkgs, ... }: { svc = { requiresUniqueIdsFor = pkgs.lib.ids; }; }")
-    result = dydisnix("-s", "uses-pkgs.nix", "--id-resources", "idresources.nix")
-    assert result.exit_code == 1
-    assert "pkgs is not available" in result.output
+def test_pkgs_without_a_nixpkgs_is_our_package_set(models: Path) -> None:
+    write(models, "uses-pkgs.nix", "{ pkgs, ... }: { svc = { requiresUniqueIdsFor = pkgs.lib.attrNames { uids = 1; }; }; }")
+    write(models, "uids.nix", "{ uids = { min = 2000; max = 3000; }; }")
+    result = dydisnix("-s", "uses-pkgs.nix", "--id-resources", "uids.nix")
+    assert result.exit_code == 0, result.output
+    assert '"svc" = 2000;' in result.output
 
 
 def test_missing_options(models: Path) -> None:
