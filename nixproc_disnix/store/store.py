@@ -89,7 +89,12 @@ def open_store(store_dir: str | None = None) -> Store:
 
 
 class Store:
-    """A store root: valid paths, their references, locks, logs."""
+    """A store root: valid paths, their references, locks, logs.
+
+    While open, a store holds a shared lock on ``gc.lock``: the garbage
+    collector takes it exclusively, so it never deletes what an evaluation
+    or build in progress has just made and not yet rooted.
+    """
 
     def __init__(self, root: str, store_dir: str | None = None) -> None:
         self.root = os.path.abspath(root)
@@ -101,10 +106,22 @@ class Store:
         self._db = sqlite3.connect(os.path.join(self.root, "db.sqlite"), timeout=600, isolation_level=None)
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.executescript(_SCHEMA)
+        self._gc_lock = os.open(os.path.join(self.root, "gc.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._gc_lock, fcntl.LOCK_SH)
 
     def close(self) -> None:
-        """Release the database connection."""
+        """Release the database connection and the collector lock."""
         self._db.close()
+        os.close(self._gc_lock)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Be the store's only user (waits for every other open store to close): for the collector."""
+        fcntl.flock(self._gc_lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._gc_lock, fcntl.LOCK_SH)
 
     def __enter__(self) -> Store:
         return self
@@ -141,6 +158,10 @@ class Store:
             seen.add(path)
             queue.extend(self.references(path) - seen)
         return seen
+
+    def valid_paths(self) -> list[str]:
+        """Every valid path."""
+        return [row[0] for row in self._db.execute("SELECT path FROM ValidPaths")]
 
     def derivation_outputs(self, drv_path: str) -> dict[str, str]:
         """The output paths of a ``.drv`` added with ``add_derivation``, by name, from the database alone.
@@ -254,6 +275,11 @@ class Store:
                     "INSERT INTO Refs (referrer, reference) VALUES (?, ?)",
                     ((reg.path, ref) for ref in sorted(reg.references)),
                 )
+
+    def invalidate(self, paths: Iterable[str]) -> None:
+        """Forget paths (their references and recorded outputs go with them), all or none."""
+        with self._transaction():
+            self._db.executemany("DELETE FROM ValidPaths WHERE path = ?", ((path,) for path in paths))
 
     def delete_path(self, path: str) -> None:
         """Remove an invalid path's leftovers (a failed or interrupted build), read-only or not."""
