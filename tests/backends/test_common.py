@@ -10,7 +10,7 @@ import pytest
 
 from nixproc_disnix.backends.common.credentials import dysnomia_support_files
 from nixproc_disnix.backends.common.mode import Invocation, Mode, choose_invocation, invocation
-from nixproc_disnix.backends.common.overrides import apply_docker_overrides, apply_overrides, recursive_update
+from nixproc_disnix.backends.common.overrides import apply_overrides, recursive_update
 from nixproc_disnix.backends.common.util import (
     append_path_to_environment,
     auto_pid_file,
@@ -222,17 +222,6 @@ def test_function_override_may_add_change_and_delete() -> None:
 def test_override_must_be_a_set_or_a_function() -> None:
     with pytest.raises(EvalError, match="function or an attribute set"):
         apply_overrides({}, [1])
-
-
-def test_docker_overrides_apply_per_part() -> None:
-    image, container = apply_docker_overrides(
-        {"name": "n", "tag": "t"},
-        {"cmd": ["/bin/p"]},
-        {"image": {"tag": "latest"}, "container": lambda args: args | {"ports": [80]}},
-    )
-    assert image == {"name": "n", "tag": "latest"}
-    assert container == {"cmd": ["/bin/p"], "ports": [80]}
-    assert apply_docker_overrides({"a": 1}, {"b": 2}, {}) == ({"a": 1}, {"b": 2})
 
 
 # Credentials / dysnomia-support (§2.5) ------------------------------------------------------

@@ -37,16 +37,3 @@ def apply_overrides(generated: Mapping[str, Any], override: OverrideHook | Mappi
         raise EvalError(f"an override must be a function or an attribute set, not {type(override).__name__}")
     return recursive_update(generated, override)
 
-
-def apply_docker_overrides(
-    generated_image: Mapping[str, Any],
-    generated_container: Mapping[str, Any],
-    overrides: Mapping[str, Any],
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Docker's two-part form ``{ image = …; container = …; }``, each part applied to its own arguments."""
-    return (
-        apply_overrides(generated_image, overrides["image"]) if "image" in overrides else dict(generated_image),
-        apply_overrides(generated_container, overrides["container"])
-        if "container" in overrides
-        else dict(generated_container),
-    )
