@@ -19,6 +19,7 @@ from pydantic.alias_generators import to_camel
 from nixproc_disnix.errors import EvalError, ThrownError
 from nixproc_disnix.model.credentials import Credentials
 from nixproc_disnix.model.nix_json import to_json
+from nixproc_disnix.model.readiness import Readiness
 from nixproc_disnix.model.validation import validate_as
 
 PROCESS_MANAGERS = (
@@ -77,6 +78,7 @@ class ProcessParams(BaseModel):
     credentials: Credentials = Field(default_factory=Credentials)
     overrides: dict[str, Any] = Field(default_factory=dict)
     post_install: str = ""
+    readiness: Readiness | None = None
 
     @classmethod
     def from_data(cls, value: Any) -> ProcessParams:
@@ -146,6 +148,7 @@ class ManagedProcess(BaseModel):
     credentials: Credentials
     overrides: Any
     post_install: str
+    readiness: Readiness | None = None
 
 
 def resolve(params: ProcessParams, process_manager: str | None = None) -> ManagedProcess:
@@ -191,4 +194,5 @@ def resolve(params: ProcessParams, process_manager: str | None = None) -> Manage
         credentials=params.credentials,
         overrides=overrides,
         post_install=params.post_install,
+        readiness=params.readiness,
     )

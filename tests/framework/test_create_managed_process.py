@@ -145,3 +145,12 @@ def test_framework_path_command_prints_the_folder() -> None:
 
     result = CliRunner().invoke(main, ["framework-path"])
     assert result.exit_code == 0 and result.output == FRAMEWORK_DIR + "\n"
+
+
+def test_readiness_reaches_the_agnostic_json_and_the_process_info() -> None:
+    ev = evaluator()
+    body = '(createManagedProcess { name = "x"; process = "/bin/x"; readiness = { tcpPort = 8080; timeout = 5; }; }).files'
+    agnostic = json.loads(json.loads(force(ev, create(None, body)))["x.json"]["content"])
+    assert agnostic["readiness"] == {"tcpPort": 8080, "timeout": 5}
+    info = json.loads(json.loads(force(ev, create("sysvinit", body)))["nix-support/nixproc/x.json"]["content"])
+    assert info["readiness"] == {"tcpPort": 8080, "timeout": 5, "interval": 0.5}

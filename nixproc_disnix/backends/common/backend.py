@@ -24,6 +24,7 @@ from nixproc_disnix.backends.common.output import GeneratedFile, GeneratedOutput
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.errors import ThrownError
 from nixproc_disnix.model.process import PROCESS_MANAGERS, ManagedProcess
+from nixproc_disnix.model.readiness import Readiness
 from nixproc_disnix.store import generated_files
 from nixproc_disnix.store.instantiate import DerivationRequest
 
@@ -132,6 +133,7 @@ class ProcessInfo(BaseModel):
     name: str
     process_manager: str
     dependencies: list[str]
+    readiness: Readiness | None = None
 
 
 def generate(process_manager: str, process: ManagedProcess, settings: BackendSettings) -> Generated:
@@ -140,18 +142,21 @@ def generate(process_manager: str, process: ManagedProcess, settings: BackendSet
     Both the Nix framework and ``nixproc-generate-config`` come through here.
     """
     generated = generator(process_manager).generate(process, settings)
-    return with_process_info(generated, process_manager, process.dependencies)
+    return with_process_info(generated, process_manager, process.dependencies, process.readiness)
 
 
-def with_process_info(generated: Generated, process_manager: str, dependencies: Iterable[Any]) -> Generated:
+def with_process_info(
+    generated: Generated, process_manager: str, dependencies: Iterable[Any], readiness: Readiness | None = None
+) -> Generated:
     """``generated`` plus its ``nix-support/nixproc/<name>.json``."""
     info = ProcessInfo(
         name=generated.name,
         process_manager=process_manager,
         dependencies=[dependency.out_path for dependency in dependencies if isinstance(dependency, Dependency)],
+        readiness=readiness,
     )
     files = {**generated.files, f"{PROCESS_INFO_DIR}/{generated.name}.json": GeneratedFile(
-        info.model_dump_json(by_alias=True) + "\n"
+        info.model_dump_json(by_alias=True, exclude_none=True) + "\n"
     )}
     return replace(generated, files=files)
 

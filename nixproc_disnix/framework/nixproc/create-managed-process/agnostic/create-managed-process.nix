@@ -27,6 +27,8 @@
 , credentials ? {}
 , overrides ? {}
 , postInstall ? ""
+# Beyond upstream: when the started process counts as ready (see nixproc_disnix/model/readiness.py)
+, readiness ? null
 }@properties:
 
 if name == null then throw "No process name was specified or can be inferred!"
@@ -35,6 +37,6 @@ else if !(builtins.hasAttr processManager generators) then throw "Unknown proces
 else builtins.getAttr processManager generators {
   inherit name description initialize daemon daemonArgs instanceName pidFile;
   inherit foregroundProcess foregroundProcessArgs path environment directory;
-  inherit umask nice user dependencies credentials postInstall;
+  inherit umask nice user dependencies credentials postInstall readiness;
   overrides = if builtins.hasAttr processManager overrides then builtins.getAttr processManager overrides else {};
 }

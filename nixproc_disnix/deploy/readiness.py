@@ -1,0 +1,87 @@
+"""Waiting until a started process is ready (see :mod:`nixproc_disnix.model.readiness`).
+
+Every check talks only to this machine: TCP and HTTP checks go to
+127.0.0.1, commands run without a shell, log checks read a local file.
+"""
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+
+from nixproc_disnix.errors import DeployError
+from nixproc_disnix.model.readiness import Readiness
+
+
+def is_ready(readiness: Readiness, log_file: str | None = None) -> bool:
+    """One attempt of the check."""
+    if readiness.tcp_port is not None:
+        return _tcp_open(readiness.tcp_port, readiness.interval)
+    if readiness.http is not None:
+        return _http_ok(readiness.http, readiness.interval)
+    if readiness.command is not None:
+        return _command_succeeds(readiness.command, readiness.timeout)
+    return _log_has_line(readiness.log_line or "", log_file)
+
+
+def wait_until_ready(
+    name: str, readiness: Readiness, log_file: str | None = None, clock: Callable[[], float] = time.monotonic
+) -> None:
+    """Poll the check every ``interval`` until it passes; a timeout is a :class:`DeployError` naming the process."""
+    deadline = clock() + readiness.timeout
+    while not is_ready(readiness, log_file):
+        if clock() >= deadline:
+            raise DeployError(f"process '{name}' was not ready after {readiness.timeout} s ({describe(readiness)})")
+        time.sleep(readiness.interval)
+
+
+def describe(readiness: Readiness) -> str:
+    """The check in words, for messages."""
+    if readiness.tcp_port is not None:
+        return f"TCP port {readiness.tcp_port} on 127.0.0.1 not accepting connections"
+    if readiness.http is not None:
+        return f"GET {readiness.http} did not answer 2xx"
+    if readiness.command is not None:
+        return f"command {readiness.command[0]!r} did not exit 0"
+    return f"no log line matching {readiness.log_line!r}"
+
+
+def _tcp_open(port: int, timeout: float) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _http_ok(url: str, timeout: float) -> bool:
+    host = urllib.request.urlparse(url).hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise DeployError(f"readiness URL {url!r} is not on this machine (use 127.0.0.1)")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _command_succeeds(command: list[str], timeout: float) -> bool:
+    try:
+        return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=timeout, check=False).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _log_has_line(pattern: str, log_file: str | None) -> bool:
+    if log_file is None:
+        raise DeployError("a logLine readiness check needs the process's log file")
+    try:
+        with open(log_file, encoding="utf-8", errors="replace") as handle:
+            return any(re.search(pattern, line) for line in handle)
+    except FileNotFoundError:
+        return False
