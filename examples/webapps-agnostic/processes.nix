@@ -1,6 +1,8 @@
-# A processes model: two instances of a small HTTP webapp behind nothing but
-# their own ports, deployable with any process manager (or none: the agnostic
-# JSON form, processManager = null).
+# A processes model: two instances of a small HTTP webapp (the second starts
+# after the first) and an nginx reverse proxy in front of both, choosing the
+# webapp by host name. Deployable with any process manager, or none: the
+# agnostic JSON form, processManager = null. Ports, uids and gids come from
+# ids.nix, which nixproc-id-assign writes from idresources.nix.
 { pkgs ? import <nixpkgs> { inherit system; }
 , system ? builtins.currentSystem
 , stateDir ? "/var"
@@ -17,8 +19,13 @@
 let
   ids = if builtins.pathExists ./ids.nix then (import ./ids.nix).ids else {};
 
-  constructors = import ./constructors/constructors.nix {
+  sharedConstructors = import ../services-agnostic/constructors/constructors.nix {
     inherit pkgs stateDir runtimeDir logDir cacheDir libDir tmpDir;
+    inherit forceDisableUserChange processManager ids;
+  };
+
+  constructors = import ./constructors/constructors.nix {
+    inherit pkgs stateDir runtimeDir logDir tmpDir;
     inherit forceDisableUserChange processManager webappMode ids;
   };
 in
@@ -46,5 +53,16 @@ rec {
     };
 
     requiresUniqueIdsFor = [ "webappPorts" "uids" "gids" ];
+  };
+
+  nginx = rec {
+    port = ids.nginxPorts.nginx or 0;
+
+    pkg = sharedConstructors.nginxReverseProxyHostBased {
+      webapps = [ webapp1 webapp2 ];
+      inherit port;
+    } {};
+
+    requiresUniqueIdsFor = [ "nginxPorts" "uids" "gids" ];
   };
 }

@@ -166,11 +166,12 @@ def test_processes_form_updates_ids_nix_beside_the_model(webapps: Path) -> None:
     assert result.output == ""
     ids = load_ids(webapps / "ids.nix")
     assert ids.ids == {
-        "gids": {"webapp1": 2000, "webapp2": 2001},
-        "uids": {"webapp1": 2000, "webapp2": 2001},
+        "gids": {"nginx": 2000, "webapp1": 2001, "webapp2": 2002},
+        "nginxPorts": {"nginx": 8080},
+        "uids": {"nginx": 2000, "webapp1": 2001, "webapp2": 2002},
         "webappPorts": {"webapp1": 5000, "webapp2": 5001},
     }
-    assert ids.last_assignments == {"gids": 2001, "uids": 2001, "webappPorts": 5001}
+    assert ids.last_assignments == {"gids": 2002, "nginxPorts": 8080, "uids": 2002, "webappPorts": 5001}
 
 
 def test_processes_form_rerun_is_stable_and_output_reads_back_as_ids(webapps: Path) -> None:

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A small HTTP webapp for the examples: serves a greeting naming its port.
 
-Foreground by default; with --daemon it forks, detaches and writes its PID to
-$PID_FILE, like a classic Unix daemon, so every process manager can run it.
+Foreground by default; with -D (or --daemon) it forks, detaches and writes
+its PID to $PID_FILE, like a classic Unix daemon, so every process manager
+can run it.
 """
 import os
 import sys
@@ -38,7 +39,7 @@ def daemonize(pid_file: str) -> None:
 def main() -> None:
     port = int(os.environ.get("PORT", "5000"))
     server = ThreadingHTTPServer(("127.0.0.1", port), Greeting)
-    if "--daemon" in sys.argv[1:]:
+    if {"-D", "--daemon"} & set(sys.argv[1:]):
         daemonize(os.environ.get("PID_FILE", f"/tmp/webapp-{port}.pid"))
     server.serve_forever()
 
