@@ -10,10 +10,14 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+
+from nixproc_disnix.backends.common.backend import Generated
+from nixproc_disnix.backends.common.output import OUT_PLACEHOLDER, GeneratedFile
 
 HOSTILE = [
     "it's",
@@ -29,6 +33,36 @@ HOSTILE = [
     "",
 ]
 """Values that break a command line, an INI value or a shell word if quoted carelessly."""
+
+
+def python_program(path: Path, source: str) -> Path:
+    """An executable Python script at ``path`` (parents created), run by this interpreter."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!{sys.executable}\n{source}")
+    path.chmod(0o755)
+    return path
+
+
+def assert_golden(root: Path, generated: Generated) -> None:
+    """``generated``'s files equal the tree under ``root``, the output's own path written as a
+    fixed store path; with ``NIXPROC_UPDATE_GOLDEN=1`` the tree is rewritten instead."""
+    out = "/nix/store/" + "5" * 32 + "-" + generated.name
+    files = {}
+    for path, entry in generated.files.items():
+        assert isinstance(entry, GeneratedFile), path
+        files[path] = (entry.content.replace(OUT_PLACEHOLDER, out), entry.executable)
+    if os.environ.get("NIXPROC_UPDATE_GOLDEN"):
+        shutil.rmtree(root, ignore_errors=True)
+        for path, (content, executable) in files.items():
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(content)
+            (root / path).chmod(0o755 if executable else 0o644)
+    golden = {
+        str(path.relative_to(root)): (path.read_text(), os.access(path, os.X_OK))
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+    assert files == golden
 
 
 def bash_syntax_ok(script: str) -> None:

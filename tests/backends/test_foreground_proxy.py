@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from backend_checks import HOSTILE, Reaper, alive, bash_syntax_ok, read_pid, shellcheck_ok, wait_for
+from backend_checks import HOSTILE, Reaper, alive, bash_syntax_ok, python_program, read_pid, shellcheck_ok, wait_for
 from nixproc_disnix.backends.common.foreground_proxy import (
     ForegroundProxy,
     ForegroundProxyParams,
@@ -70,13 +70,6 @@ def installed(proxy: ForegroundProxy, root: Path) -> Path:
     path = root / proxy.path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(proxy.script.content.replace(OUT_PLACEHOLDER, str(root)))
-    path.chmod(0o755)
-    return path
-
-
-def program(path: Path, source: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"#!{sys.executable}\n{source}")
     path.chmod(0o755)
     return path
 
@@ -176,7 +169,7 @@ def test_foreground_process_gets_hostile_arguments_byte_exact(tmp_path: Path) ->
     odd = "it's \"q\" $(touch pwned) `touch pwned` ;#% ${HOME}\nx"
     directory = tmp_path / odd
     directory.mkdir()
-    recorder = program(tmp_path / f"bin {odd}" / "recorder", RECORDER)
+    recorder = python_program(tmp_path / f"bin {odd}" / "recorder", RECORDER)
     initialized = tmp_path / "initialized"
     proxy = foreground_proxy(
         params(
@@ -212,7 +205,7 @@ def test_foreground_process_gets_hostile_arguments_byte_exact(tmp_path: Path) ->
 @pytest.fixture
 def chainload_user(tmp_path: Path) -> Path:
     """This checkout's nixproc-chainload-user as an executable, whether or not the package is installed."""
-    return program(
+    return python_program(
         tmp_path / "tools" / "nixproc-chainload-user",
         f"import sys\nsys.path.insert(0, {str(REPOSITORY)!r})\n"
         "from nixproc_disnix.backends.common.chainload_user import main\nmain()\n",
@@ -239,7 +232,7 @@ def test_initialize_runs_as_root_and_the_process_as_its_user(tmp_path: Path, cha
 def test_daemon_is_watched_and_signals_are_passed_on(tmp_path: Path, reaper: Reaper) -> None:
     runtime_dir = tmp_path / "run $(touch pwned) 'q'"
     runtime_dir.mkdir()
-    daemon = program(tmp_path / "sbin" / "mydaemon", DAEMON)
+    daemon = python_program(tmp_path / "sbin" / "mydaemon", DAEMON)
     log = tmp_path / "signals"
     # No PID file and no instance name: the proxy looks for <runtime dir>/<basename of the daemon>.pid.
     pid_file = runtime_dir / "mydaemon.pid"
@@ -268,7 +261,7 @@ def test_daemon_is_watched_and_signals_are_passed_on(tmp_path: Path, reaper: Rea
 
 
 def test_proxy_ends_when_the_daemon_ends(tmp_path: Path, reaper: Reaper) -> None:
-    daemon = program(tmp_path / "daemon", DAEMON)
+    daemon = python_program(tmp_path / "daemon", DAEMON)
     pid_file = tmp_path / "d.pid"
     proxy = foreground_proxy(
         params(executable=str(daemon), args=[str(pid_file), str(tmp_path / "log")], wrap_daemon=True, pid_file=str(pid_file))
@@ -285,7 +278,7 @@ def test_proxy_ends_when_the_daemon_ends(tmp_path: Path, reaper: Reaper) -> None
 
 def test_proxy_gives_up_without_a_pid_file(tmp_path: Path) -> None:
     # A sleep that returns at once keeps the ten attempts quick.
-    program(tmp_path / "stubs" / "sleep", "")
+    python_program(tmp_path / "stubs" / "sleep", "")
     proxy = foreground_proxy(params(executable="/bin/true", wrap_daemon=True, pid_file=str(tmp_path / "never.pid")))
     script = installed(proxy, tmp_path / "out")
     result = subprocess.run(

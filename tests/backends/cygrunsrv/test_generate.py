@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from backend_checks import HOSTILE, bash_syntax_ok, shellcheck_ok
+from backend_checks import HOSTILE, assert_golden, bash_syntax_ok, python_program, shellcheck_ok
 from nixproc_disnix.backends.common.backend import Dependency, Generated, generator
 from nixproc_disnix.backends.common.foreground_proxy import ProxyTools
 from nixproc_disnix.backends.common.output import OUT_PLACEHOLDER, GeneratedFile, write_output
@@ -81,28 +79,6 @@ def environment_value(line: str) -> tuple[str, str]:
     return name, value
 
 
-def assert_golden(case: str, generated: Generated) -> None:
-    """Compare with ``golden/<case>/``; ``NIXPROC_UPDATE_GOLDEN=1`` rewrites it instead."""
-    root = GOLDEN / case
-    out = "/nix/store/" + "5" * 32 + "-" + generated.name
-    files = {}
-    for path, entry in generated.files.items():
-        assert isinstance(entry, GeneratedFile)
-        files[path] = (entry.content.replace(OUT_PLACEHOLDER, out), entry.executable)
-    if os.environ.get("NIXPROC_UPDATE_GOLDEN"):
-        shutil.rmtree(root, ignore_errors=True)
-        for path, (content, executable) in files.items():
-            (root / path).parent.mkdir(parents=True, exist_ok=True)
-            (root / path).write_text(content)
-            (root / path).chmod(0o755 if executable else 0o644)
-    golden = {
-        str(path.relative_to(root)): (path.read_text(), os.access(path, os.X_OK))
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
-    assert files == golden
-
-
 # Golden files and layout -----------------------------------------------------------------
 
 
@@ -113,7 +89,7 @@ def test_webapp_golden(capsys: pytest.CaptureFixture[str]) -> None:
         "trace: WARNING: process 'webapp' asks for a user or accounts, which cygrunsrv services cannot have: "
         "Cygwin maps Windows users to UNIX users itself\n"
     )
-    assert_golden("webapp", generated)
+    assert_golden(GOLDEN / "webapp", generated)
     assert parameters(generated) == [
         ("--path", WEBAPP_EXE),
         ("--disp", "nix-process-webapp"),
@@ -135,7 +111,7 @@ def test_nginx_after_webapp_golden(capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     generated = generate(process, BackendSettings(), CygrunsrvComposition(proxy=ProxyTools(platform="cygwin")))
     assert capsys.readouterr().err == ""
-    assert_golden("nginx", generated)
+    assert_golden(GOLDEN / "nginx", generated)
     proxy = generated.files["bin/nginx-foregroundproxy.sh"]
     assert isinstance(proxy, GeneratedFile) and proxy.executable
     bash_syntax_ok(proxy.content)
@@ -279,9 +255,7 @@ def test_service_runs_with_exact_arguments_and_environment(tmp_path: Path) -> No
     hostile = "it's \"q\" $(touch pwned) `touch pwned` ;#% %(here)s \\' \t${HOME} & | > *"
     workdir = tmp_path / "work dir $(touch pwned) 'q'"
     workdir.mkdir()
-    recorder = tmp_path / "recorder"
-    recorder.write_text(f"#!{sys.executable}\n{RECORDER}")
-    recorder.chmod(0o755)
+    recorder = python_program(tmp_path / "recorder", RECORDER)
     record = tmp_path / "record.json"
     initialized = tmp_path / "initialized"
     process = managed(

@@ -12,15 +12,13 @@ import json
 import os
 import plistlib
 import shlex
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from backend_checks import HOSTILE, bash_syntax_ok, shellcheck_ok
+from backend_checks import HOSTILE, assert_golden, bash_syntax_ok, python_program, shellcheck_ok
 from nixproc_disnix.backends.common.backend import Dependency, Generated, generator
 from nixproc_disnix.backends.common.foreground_proxy import ProxyTools
 from nixproc_disnix.backends.common.output import OUT_PLACEHOLDER, GeneratedFile, write_output
@@ -68,28 +66,6 @@ def plist_of(generated: Generated, label: str) -> dict[str, Any]:
     return value
 
 
-def assert_golden(case: str, generated: Generated) -> None:
-    """Compare with ``golden/<case>/``; ``NIXPROC_UPDATE_GOLDEN=1`` rewrites it instead."""
-    root = GOLDEN / case
-    out = "/nix/store/" + "5" * 32 + "-" + generated.name
-    files = {}
-    for path, entry in generated.files.items():
-        assert isinstance(entry, GeneratedFile)
-        files[path] = (entry.content.replace(OUT_PLACEHOLDER, out), entry.executable)
-    if os.environ.get("NIXPROC_UPDATE_GOLDEN"):
-        shutil.rmtree(root, ignore_errors=True)
-        for path, (content, executable) in files.items():
-            (root / path).parent.mkdir(parents=True, exist_ok=True)
-            (root / path).write_text(content)
-            (root / path).chmod(0o755 if executable else 0o644)
-    golden = {
-        str(path.relative_to(root)): (path.read_text(), os.access(path, os.X_OK))
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
-    assert files == golden
-
-
 def launch(plist: Path, cwd: Path) -> subprocess.CompletedProcess[bytes]:
     """Start the job ``plist`` describes as launchd does, and wait for it."""
     with plist.open("rb") as handle:
@@ -118,7 +94,7 @@ def launch(plist: Path, cwd: Path) -> subprocess.CompletedProcess[bytes]:
 def test_webapp_golden() -> None:
     generated = generate(webapp(), BackendSettings(), COMPOSITION)
     assert generated.name == "webapp" and generated.passthru == {}
-    assert_golden("webapp", generated)
+    assert_golden(GOLDEN / "webapp", generated)
     assert plist_of(generated, "org.nixos.webapp") == {
         "EnvironmentVariables": {"PID_FILE": "/tmp/webapp.pid", "PORT": "5000"},
         "Label": "org.nixos.webapp",
@@ -143,7 +119,7 @@ def test_nginx_with_dependencies_golden(capsys: pytest.CaptureFixture[str]) -> N
         "trace: WARNING: process 'nginx' has dependencies, but launchd has no notion of them: "
         "it may start the process before the processes it depends on\n"
     )
-    assert_golden("nginx", generated)
+    assert_golden(GOLDEN / "nginx", generated)
     proxy = generated.files["bin/nginx-foregroundproxy.sh"]
     assert isinstance(proxy, GeneratedFile) and proxy.executable
     bash_syntax_ok(proxy.content)
@@ -292,9 +268,7 @@ def test_jobs_run_with_exact_arguments_and_environment(tmp_path: Path, with_prox
     hostile = "it's \"q\" $(touch pwned) `touch pwned` ;#% %(here)s\r\nline two\t${HOME} & | > *"
     workdir = tmp_path / f"work {hostile.splitlines()[0]}"
     workdir.mkdir()
-    recorder = tmp_path / "recorder"
-    recorder.write_text(f"#!{sys.executable}\n{RECORDER}")
-    recorder.chmod(0o755)
+    recorder = python_program(tmp_path / "recorder", RECORDER)
     record = tmp_path / "record.json"
     initialized = tmp_path / "initialized"
     process = managed(

@@ -14,16 +14,26 @@ import shlex
 import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from backend_checks import HOSTILE, Reaper, alive, argv_of, bash_syntax_ok, environ_of, read_pid, shellcheck_ok, wait_for
-from nixproc_disnix.backends.common.backend import Dependency, Generated, generator
-from nixproc_disnix.backends.common.backend import profile_files as common_profile_files
+from backend_checks import (
+    HOSTILE,
+    Reaper,
+    alive,
+    argv_of,
+    assert_golden,
+    bash_syntax_ok,
+    environ_of,
+    python_program,
+    read_pid,
+    shellcheck_ok,
+    wait_for,
+)
+from nixproc_disnix.backends.common.backend import Dependency, Generated, generator, profile_files as common_profile_files
 from nixproc_disnix.backends.common.foreground_proxy import ProxyTools
 from nixproc_disnix.backends.common.output import OUT_PLACEHOLDER, GeneratedFile, write_output
 from nixproc_disnix.backends.common.settings import BackendSettings
@@ -128,34 +138,6 @@ def nginx(dependencies: list[Dependency]) -> ManagedProcess:
     return process.model_copy(update={"dependencies": dependencies})
 
 
-def materialized(generated: Generated) -> dict[str, tuple[str, bool]]:
-    """The files as the golden tree holds them: the output's own path spelled as a fixed store path."""
-    out = "/nix/store/" + "5" * 32 + "-" + generated.name
-    files = {}
-    for path, entry in generated.files.items():
-        assert isinstance(entry, GeneratedFile)
-        files[path] = (entry.content.replace(OUT_PLACEHOLDER, out), entry.executable)
-    return files
-
-
-def assert_golden(case: str, generated: Generated) -> None:
-    """Compare with ``golden/<case>/``; ``NIXPROC_UPDATE_GOLDEN=1`` rewrites it instead."""
-    root = GOLDEN / case
-    files = materialized(generated)
-    if os.environ.get("NIXPROC_UPDATE_GOLDEN"):
-        shutil.rmtree(root, ignore_errors=True)
-        for path, (content, executable) in files.items():
-            (root / path).parent.mkdir(parents=True, exist_ok=True)
-            (root / path).write_text(content)
-            (root / path).chmod(0o755 if executable else 0o644)
-    golden = {
-        str(path.relative_to(root)): (path.read_text(), os.access(path, os.X_OK))
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
-    assert files == golden
-
-
 def parsed(generated: list[Generated], tmp_path: Path) -> dict[str, Any]:
     """What supervisor's own configuration reader makes of the programs of ``generated``."""
     for output in [*generated, Generated("supervisord.d", profile_files([output.name for output in generated]))]:
@@ -172,7 +154,7 @@ def parsed(generated: list[Generated], tmp_path: Path) -> dict[str, Any]:
 def test_webapp_golden() -> None:
     generated = generate(webapp(), BackendSettings(), COMPOSITION)
     assert generated.name == "webapp" and generated.passthru == {"priority": 1}
-    assert_golden("webapp", generated)
+    assert_golden(GOLDEN / "webapp", generated)
 
 
 def test_nginx_after_webapp_golden() -> None:
@@ -180,7 +162,7 @@ def test_nginx_after_webapp_golden() -> None:
     dependency = Dependency(webapp_output.name, passthru=webapp_output.passthru)
     generated = generate(nginx([dependency]), BackendSettings(), COMPOSITION)
     assert generated.passthru == {"priority": 2}
-    assert_golden("nginx", generated)
+    assert_golden(GOLDEN / "nginx", generated)
     proxy = generated.files["bin/nginx-foregroundproxy.sh"]
     assert isinstance(proxy, GeneratedFile)
     bash_syntax_ok(proxy.content)
@@ -422,13 +404,6 @@ def reaper() -> Iterator[Reaper]:
     reaper.kill_all()
 
 
-def program(path: Path, source: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"#!{sys.executable}\n{source}")
-    path.chmod(0o755)
-    return path
-
-
 @pytest.mark.integration
 def test_real_supervisord_runs_programs_with_exact_arguments_and_environment(tmp_path: Path, reaper: Reaper) -> None:
     assert SUPERVISORD is not None, "supervisord is required (Debian: apt-get install supervisor)"
@@ -436,8 +411,8 @@ def test_real_supervisord_runs_programs_with_exact_arguments_and_environment(tmp
     environment_value = "x it's $(touch pwned) `touch pwned` 100%;x\nnext\tline x"
     workdir = tmp_path / "work dir $(touch pwned) 'q' %x"
     workdir.mkdir()
-    recorder = program(tmp_path / "bin dir ;#%" / "recorder", RECORDER)
-    daemon = program(tmp_path / "daemon", DAEMON)
+    recorder = python_program(tmp_path / "bin dir ;#%" / "recorder", RECORDER)
+    daemon = python_program(tmp_path / "daemon", DAEMON)
     record = tmp_path / "record.json"
     daemon_pid_file = tmp_path / "daemon.pid"
     initialized = tmp_path / "initialized"
