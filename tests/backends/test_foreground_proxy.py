@@ -331,6 +331,17 @@ def test_chainload_user_switches_group_supplementary_groups_and_user() -> None:
     assert result.stdout == "65534 65534 65534\n"
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs root")
+def test_chainload_user_to_the_user_it_already_runs_as_only_runs_the_command() -> None:
+    # The system Python as nobody (this interpreter may sit where nobody cannot read).
+    result = chainload(
+        "nobody", "/usr/bin/python3", "-m", "nixproc_disnix.backends.common.chainload_user",
+        "nobody", "/bin/sh", "-c", 'echo "$(id -u) $(id -G)"',
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "65534 65534\n"
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may switch to any user")
 def test_chainload_user_cannot_switch_without_privileges() -> None:
     result = chainload("root", "/bin/true")
