@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +22,7 @@ from pydantic.alias_generators import to_camel
 from nixproc_disnix.backends.common.backend import Dependency, Generated
 from nixproc_disnix.backends.common.credentials import dysnomia_support_files
 from nixproc_disnix.backends.common.mode import Mode, choose_invocation
-from nixproc_disnix.backends.common.output import GeneratedFile, Symlink
+from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, in_output
 from nixproc_disnix.backends.common.overrides import apply_overrides
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.common.templates import shell_word, template_environment
@@ -44,6 +45,14 @@ _TEMPLATES = template_environment(__package__)
 COMMON_ACTIVITIES = ("start", "stop", "reload", "restart", "status")
 """The activities that come first in the ``case``, in this order; the rest follow by name, ``*`` last."""
 
+INIT_FUNCTIONS_FILE = "lib/services/init-functions"
+"""Where each output carries our init functions library (LFS's location, relative to the output)."""
+
+
+def init_functions_library() -> str:
+    """Our LFS-compatible init functions library (``start_daemon``, ``killproc``, ``statusproc``, …)."""
+    return resources.files(__package__).joinpath("init-functions").read_text(encoding="utf-8")
+
 
 @dataclass(frozen=True)
 class SysvinitComposition:
@@ -51,14 +60,19 @@ class SysvinitComposition:
 
     The command knobs (``start_daemon``, ``stop_daemon``, …) are shell code,
     typically functions of the init functions library, and are written as
-    given; ``init_functions``, ``daemon`` and ``shell`` are paths and get quoted.
+    given; ``init_functions``, ``daemon``, ``su`` and ``shell`` are paths (or
+    commands found in ``PATH``) and get quoted. ``init_functions`` None means
+    our own library, shipped in every output at :data:`INIT_FUNCTIONS_FILE`,
+    so the scripts run on any machine, not only where the LFS bootscripts are
+    installed.
     """
 
     shell: str = "/bin/bash"
-    init_functions: str = "/lib/services/init-functions"
+    init_functions: str | None = None
     initial_instructions: str | None = None
     start_daemon: str = "start_daemon"
     daemon: str = "daemon"
+    su: str = "su"
     stop_daemon: str = "killproc"
     reload_daemon: str = "killproc"
     evaluate_command: str = "evaluate_retval"
@@ -194,6 +208,8 @@ def create_sysvinit_script(
     """
     name = _script_name(params)
     description = name if params.description is None else params.description
+    own_library = composition.init_functions is None
+    init_functions = in_output(INIT_FUNCTIONS_FILE) if own_library else composition.init_functions
 
     if params.runlevels:
         default_start = [level for level in composition.supported_runlevels if level in params.runlevels]
@@ -210,7 +226,7 @@ def create_sysvinit_script(
         description=description,
         initial_instructions=composition.initial_instructions
         if composition.initial_instructions is not None
-        else f". {shell_word(composition.init_functions)}",
+        else f". {shell_word(init_functions)}",
         global_instructions=params.global_instructions,
         umask=params.umask,
         environment_exports=shell_environment_exports(_checked_environment(params)),
@@ -220,6 +236,8 @@ def create_sysvinit_script(
     start = sequence(params, composition)
     stop = composition.max_sequence - start + composition.min_sequence
     output: dict[str, GeneratedFile | Symlink] = {f"etc/rc.d/init.d/{name}": GeneratedFile(script, executable=True)}
+    if own_library:
+        output[INIT_FUNCTIONS_FILE] = GeneratedFile(init_functions_library())
     for runlevel in default_start:
         output[f"etc/rc.d/rc{runlevel}.d/S{start:02d}{name}"] = Symlink(f"../init.d/{name}")
     for runlevel in default_stop:
@@ -267,7 +285,7 @@ def _activities(
         pid_file = auto_pid_file(params.pid_file, params.instance_name, pid_dir)
         if params.process_is_daemon:
             command = macros.start_daemon(
-                composition.start_daemon, pid_file, params.nice, params.process, params.args, user
+                composition.start_daemon, pid_file, params.nice, params.process, params.args, composition.su, user
             )
         else:
             log_file = daemon_log_file(

@@ -1,9 +1,8 @@
 """The sysvinit generator (SPEC §3.1): script layout, rc links, overrides, and hostile values run for real.
 
-The runtime tests start processes through the generated script with a small
-init-functions library and libslack-style daemonizer written by the tests
-(the LFS library and libslack are not installed here); every process they
-start carries a marker in its environment and is killed by PID at teardown.
+The runtime tests start processes through the generated script with our own
+init functions library and libslack's ``daemon``; every process they start
+carries a marker in its environment and is killed by PID at teardown.
 """
 from __future__ import annotations
 
@@ -25,11 +24,13 @@ from typing import Any
 import pytest
 
 from nixproc_disnix.backends.common.backend import Dependency, generator
-from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, write_output
+from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, in_output, write_output
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.sysvinit.generate import (
+    INIT_FUNCTIONS_FILE,
     SysvinitComposition,
     generate,
+    init_functions_library,
     sequence,
     sysvinit_params,
 )
@@ -51,72 +52,6 @@ HOSTILE = [
     "-n",
     "",
 ]
-
-# A stand-in for the LFS init-functions library: just enough of
-# start_daemon/killproc/statusproc/log_info_msg/evaluate_retval.
-INIT_FUNCTIONS = r"""
-log_info_msg() { printf '%s\n' "$*"; }
-evaluate_retval() { local status=$?; [ $status -eq 0 ] && echo OK || echo FAIL; return $status; }
-start_daemon() {
-    local nice=0
-    while [ $# -gt 0 ]; do
-        case "$1" in
-            -f) shift ;;
-            -p) shift 2 ;;
-            -n) nice="$2"; shift 2 ;;
-            *) break ;;
-        esac
-    done
-    nice -n "$nice" "$@"
-}
-killproc() {
-    local pidfile=""
-    if [ "$1" = "-p" ]; then pidfile="$2"; shift 2; fi
-    local signal="${2:--TERM}" pid
-    pid="$(cat "$pidfile")" || return 1
-    kill "$signal" "$pid" || return 1
-    if [ "$signal" = "-TERM" ]; then
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        rm -f "$pidfile"
-    fi
-}
-statusproc() {
-    local pidfile=""
-    if [ "$1" = "-p" ]; then pidfile="$2"; shift 2; fi
-    kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null && echo "$1 is running" || { echo "$1 is not running"; return 3; }
-}
-"""
-
-# A stand-in for libslack's daemon, for the options the generator uses
-# (a user switch is not supported: the runtime tests disable user changes).
-DAEMONIZER = r"""
-import os, sys
-args = sys.argv[1:]
-output = pid_file = pid_dir = name = None
-while args[0] != "--":
-    option = args.pop(0)
-    if option in ("--unsafe", "--inherit"):
-        continue
-    value = args.pop(0)
-    if option == "--output": output = value
-    elif option == "--pidfile": pid_file = value
-    elif option == "--pidfiles": pid_dir = value
-    elif option == "--name": name = value
-    else: sys.exit("unsupported option " + option)
-program = args[1:]
-if os.fork() > 0:
-    os._exit(0)
-os.setsid()
-if os.fork() > 0:
-    os._exit(0)
-with open(pid_file or os.path.join(pid_dir, name + ".pid"), "w") as handle:
-    handle.write(f"{os.getpid()}\n")
-log = os.open(output or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-null = os.open(os.devnull, os.O_RDONLY)
-os.dup2(null, 0); os.dup2(log, 1); os.dup2(log, 2)
-os.execv(program[0], program)
-"""
-
 
 def managed(**params: Any) -> ManagedProcess:
     return resolve(ProcessParams.from_data(params), "sysvinit")
@@ -177,7 +112,8 @@ def test_webapp_script_layout_and_syntax() -> None:
         path=["/nix/store/y-coreutils"],
         overrides={"sysvinit": {"runlevels": [3, 4, 5]}},
     )
-    script = script_of(generate(process, BackendSettings(tmp_dir="/T")).files, "webapp")
+    output = generate(process, BackendSettings(tmp_dir="/T")).files
+    script = script_of(output, "webapp")
     bash_syntax_ok(script)
     assert script.startswith(
         "#! /bin/bash\n\n## BEGIN INIT INFO\n"
@@ -186,13 +122,14 @@ def test_webapp_script_layout_and_syntax() -> None:
         "# Default-Stop:  0 1 2 6\n"
         "# Description:   Simple web application\n"
         "## END INIT INFO\n\n"
-        ". /lib/services/init-functions\n"
+        f". {in_output('lib/services/init-functions')}\n"
     )
+    assert output[INIT_FUNCTIONS_FILE] == GeneratedFile(init_functions_library())
     assert "export PATH='/nix/store/y-coreutils/bin':$PATH\nexport PORT='5000'\n\ncase \"$1\" in\n" in script
     start = branch(script, "start")
     assert start[0] == "log_info_msg 'Starting Simple web application...'"
     assert shlex.split(start[1]) == [
-        "start_daemon", "-f", "-p", "/T/webapp.pid", "$(type -p su)", "webapp", "-c", "/nix/store/x-webapp/bin/webapp -D"
+        "start_daemon", "-f", "-p", "/T/webapp.pid", "su", "webapp", "-c", "/nix/store/x-webapp/bin/webapp -D"
     ]
     assert start[2] == "evaluate_retval"
     assert branch(script, "stop")[1] == "killproc -p /T/webapp.pid /nix/store/x-webapp/bin/webapp"
@@ -394,7 +331,7 @@ def test_hostile_values_stay_single_words(value: str, recorder: SysvinitComposit
     assert "\n# Description:   " + " ".join(value.splitlines()) + "\n" in script
     start = recorded_commands(script, "start", tmp_path)
     assert start[:2] == [["log_info_msg", f"Starting {value}..."], ["cd", f"/srv/{value}"]]
-    assert start[2][:6] == ["start_daemon", "-f", "-p", f"/run/{value}.pid", shutil.which("su"), value]
+    assert start[2][:6] == ["start_daemon", "-f", "-p", f"/run/{value}.pid", "su", value]
     assert start[2][6] == "-c" and shlex.split(start[2][7]) == [f"/opt/{value}/bin/x", value, "plain"]
     assert len(start[2]) == 8 and start[3] == ["evaluate_retval"]
     assert recorded_commands(script, "reload", tmp_path)[1] == [
@@ -449,14 +386,11 @@ def marker() -> Iterator[str]:
 
 @pytest.fixture
 def machine(tmp_path: Path) -> tuple[Path, SysvinitComposition]:
-    """A hostile-looking directory holding the init functions and the daemonizer the script uses."""
+    """A hostile-looking directory holding a copy of our init functions, which the script sources from there."""
     root = tmp_path / "ma chine $(touch pwned) `touch pwned` 'q'"
     root.mkdir()
-    (root / "init-functions").write_text(INIT_FUNCTIONS)
-    daemonizer = root / "daemon"
-    daemonizer.write_text(f"#!{sys.executable}\n{DAEMONIZER}")
-    daemonizer.chmod(0o755)
-    return root, SysvinitComposition(init_functions=str(root / "init-functions"), daemon=str(daemonizer))
+    (root / "init-functions").write_text(init_functions_library())
+    return root, SysvinitComposition(init_functions=str(root / "init-functions"))
 
 
 def run_activity(script: Path, activity: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -531,12 +465,27 @@ def test_start_and_stop_a_daemon_with_hostile_values(
             os.kill(pid, signal.SIGKILL)
 
 
-def test_foreground_process_is_daemonized_and_pid_file_written(
-    tmp_path: Path, machine: tuple[Path, SysvinitComposition], marker: str
+def children_of(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def test_foreground_process_is_daemonized_by_libslack_daemon_with_the_shipped_library(
+    tmp_path: Path, marker: str
 ) -> None:
-    root, composition = machine
+    """The default composition end to end: the script sources the library of its own output.
+
+    libslack's ``daemon`` refuses PID file paths with unusual characters, so
+    the directories are plain here; hostile words go through arguments and
+    environment.
+    """
+    assert shutil.which("daemon"), "libslack daemon is required (Debian: apt-get install daemon)"
     hostile = "$(touch pwned) 'x' \"y\"\nz `touch pwned`"
-    log_dir = root / "log"
+    runtime_dir = tmp_path / "run"
+    log_dir = tmp_path / "log"
+    runtime_dir.mkdir()
     log_dir.mkdir()
     process = managed(
         instanceName="sleeper",
@@ -544,29 +493,38 @@ def test_foreground_process_is_daemonized_and_pid_file_written(
         foregroundProcessArgs=["-c", "import os, time; print(os.environ['HOSTILE'], flush=True); time.sleep(30)", hostile],
         environment={"HOSTILE": hostile, "NIXPROC_TEST_MARKER": marker},
     )
-    settings = BackendSettings(runtime_dir=str(root), log_dir=str(log_dir), tmp_dir=str(root))
-    output = generate(process, settings, composition).files
-    write_output(output, root / "out")
-    script = root / "out/etc/rc.d/init.d/sleeper"
-    pid_file = root / "sleeper.pid"
-    pid = None
+    settings = BackendSettings(runtime_dir=str(runtime_dir), log_dir=str(log_dir), tmp_dir=str(runtime_dir))
+    write_output(generate(process, settings).files, tmp_path / "out")
+    script = tmp_path / "out/etc/rc.d/init.d/sleeper"
+    assert f". {tmp_path / 'out' / INIT_FUNCTIONS_FILE}\n" in script.read_text()
+    pid_file = runtime_dir / "sleeper.pid"
+    started_pids: list[int] = []
     try:
         started = run_activity(script, "start", tmp_path)
         assert started.returncode == 0, started.stderr
+        assert started.stdout.startswith("Starting sleeper... [  OK  ]")
         assert wait_for(lambda: read_pid(pid_file) is not None)
-        pid = read_pid(pid_file)
-        assert pid is not None and alive(pid)
-        # The daemonizer writes the PID file just before it execs the program.
-        assert wait_for(lambda: Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[-2] == hostile.encode())
-        assert environ_of(pid)[b"HOSTILE"] == hostile.encode()
+        supervisor = read_pid(pid_file)
+        assert supervisor is not None and alive(supervisor)
+        started_pids.append(supervisor)
+        assert wait_for(lambda: bool(children_of(supervisor)))
+        client = children_of(supervisor)[0]
+        started_pids.append(client)
+        assert wait_for(lambda: Path(f"/proc/{client}/cmdline").read_bytes().split(b"\0")[-2] == hostile.encode())
+        assert environ_of(client)[b"HOSTILE"] == hostile.encode()
         log_file = log_dir / "nixproc-sleeper.log"
         assert wait_for(lambda: log_file.exists() and log_file.read_text() == hostile + "\n")
-        assert run_activity(script, "stop", tmp_path).returncode == 0
-        assert wait_for(lambda: not alive(pid))
+        assert run_activity(script, "status", tmp_path).stdout.startswith("python")
+        stopped = run_activity(script, "stop", tmp_path)
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        assert wait_for(lambda: not alive(client) and not alive(supervisor))
+        assert not pid_file.exists()
+        assert run_activity(script, "status", tmp_path).returncode == 3
         assert not list(tmp_path.rglob("pwned"))
     finally:
-        if pid is not None and alive(pid):
-            os.kill(pid, signal.SIGKILL)
+        for pid in started_pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_registry_and_native_create_agree_with_generate() -> None:
