@@ -1,0 +1,120 @@
+"""The switch planner: what a switch from one profile to another stops, starts and leaves alone.
+
+Pure: two :class:`DeployedProfile` in, a :class:`SwitchPlan` out. As
+upstream's deploy tools, processes are compared by output path: a process
+only in the old profile is stopped, one only in the new is started, one
+whose output changed is stopped and started again (a restart), and one with
+the same output is not touched, so redeploying an unchanged profile does
+nothing. A dependency's output path is part of its dependents' outputs, so
+when a process changes, everything depending on it changes too.
+
+Unlike upstream, the order is the dependency graph's rather than file
+names': stops run dependents first, starts dependencies first, each in
+levels (networkx topological generations) whose members do not depend on
+each other and may run at the same time.
+"""
+from __future__ import annotations
+
+import networkx as nx
+from pydantic import BaseModel, ConfigDict
+
+from nixproc_disnix.errors import DeployError
+from nixproc_disnix.model.deployed_profile import DeployedProcess, DeployedProfile
+from nixproc_disnix.model.dysnomia_support import AccountFile
+
+
+class SwitchPlan(BaseModel):
+    """A switch's steps, in the order they run.
+
+    ``stop`` and ``start`` are lists of levels; a level's processes are
+    independent of each other. ``restart`` names the processes in both (their
+    output changed). Accounts are created before anything stops and deleted
+    after everything started.
+    """
+
+    model_config = ConfigDict(frozen=True, strict=True)
+
+    add_groups: tuple[AccountFile, ...] = ()
+    add_users: tuple[AccountFile, ...] = ()
+    stop: tuple[tuple[DeployedProcess, ...], ...] = ()
+    start: tuple[tuple[DeployedProcess, ...], ...] = ()
+    restart: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    delete_users: tuple[AccountFile, ...] = ()
+    delete_groups: tuple[AccountFile, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether the switch changes nothing at all."""
+        return not (self.add_groups or self.add_users or self.stop or self.start or self.delete_users or self.delete_groups)
+
+
+def plan_switch(old: DeployedProfile, new: DeployedProfile, manage_accounts: bool) -> SwitchPlan:
+    """The plan from ``old`` to ``new``.
+
+    Accounts: groups and users named only in ``new`` are created, those only
+    in ``old`` deleted. Without ``manage_accounts`` (not root, or user
+    changes disabled) no account is touched, except that home directories
+    asked for in ``forceDisableUserChange`` mode are still created.
+    """
+    changed = {name for name in old.processes.keys() & new.processes.keys()
+               if old.processes[name].out_path != new.processes[name].out_path}
+    stopping = (old.processes.keys() - new.processes.keys()) | changed
+    starting = (new.processes.keys() - old.processes.keys()) | changed
+    unchanged = sorted((old.processes.keys() & new.processes.keys()) - changed)
+
+    def only_in(first: dict[str, AccountFile], second: dict[str, AccountFile]) -> tuple[AccountFile, ...]:
+        return tuple(first[name] for name in sorted(first.keys() - second.keys()))
+
+    added_users = only_in(new.users, old.users)
+    return SwitchPlan(
+        add_groups=only_in(new.groups, old.groups) if manage_accounts else (),
+        add_users=added_users if manage_accounts else tuple(user for user in added_users if user.home_dir_only),
+        stop=tuple(reversed(_levels(old, stopping))),
+        start=_levels(new, starting),
+        restart=tuple(sorted(changed)),
+        unchanged=tuple(unchanged),
+        delete_users=only_in(old.users, new.users) if manage_accounts else (),
+        delete_groups=only_in(old.groups, new.groups) if manage_accounts else (),
+    )
+
+
+def _levels(profile: DeployedProfile, names: set[str]) -> tuple[tuple[DeployedProcess, ...], ...]:
+    """``names`` in dependency order, grouped in levels of mutually independent processes (sorted by name)."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(names)
+    graph.add_edges_from(
+        (dependency, name) for name in names for dependency in profile.processes[name].dependencies if dependency in names
+    )
+    try:
+        generations = list(nx.topological_generations(graph))
+    except nx.NetworkXUnfeasible:
+        edges = nx.find_cycle(graph)
+        cycle = " -> ".join([dependency for dependency, _ in edges] + [edges[0][0]])
+        raise DeployError(f"profile '{profile.path}': processes depend on each other in a cycle: {cycle}") from None
+    return tuple(tuple(profile.processes[name] for name in sorted(level)) for level in generations)
+
+
+def render_plan(plan: SwitchPlan) -> str:
+    """The plan as ``--dry-run`` prints it: one line per step, in order."""
+    def names(items: tuple[AccountFile, ...] | tuple[DeployedProcess, ...]) -> str:
+        return " ".join(item.name for item in items)
+
+    lines = []
+    if plan.add_groups:
+        lines.append(f"add groups: {names(plan.add_groups)}")
+    if plan.add_users:
+        lines.append(f"add users: {names(plan.add_users)}")
+    lines += [f"stop: {names(level)}" for level in plan.stop]
+    lines += [f"start: {names(level)}" for level in plan.start]
+    if plan.delete_users:
+        lines.append(f"delete users: {names(plan.delete_users)}")
+    if plan.delete_groups:
+        lines.append(f"delete groups: {names(plan.delete_groups)}")
+    if plan.restart:
+        lines.append(f"restarted (changed): {' '.join(plan.restart)}")
+    if plan.unchanged:
+        lines.append(f"unchanged: {' '.join(plan.unchanged)}")
+    if plan.is_empty:
+        lines.append("nothing to do")
+    return "".join(line + "\n" for line in lines)

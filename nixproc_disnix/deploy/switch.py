@@ -1,0 +1,243 @@
+"""``nixproc-<pm>-switch`` and ``nixproc-<pm>-deploy``: make a profile the deployed one (SPEC §5.4, §5.5).
+
+Every operation ends in :func:`deploy_path`: read the old profile (``-o``,
+else the current generation) and the new one, plan
+(:func:`~nixproc_disnix.deploy.plan.plan_switch`), create the state
+directories, then :func:`execute` the plan through the process manager's
+:class:`~nixproc_disnix.backends.common.switcher.Switcher`. The new
+generation is recorded only once everything started; if any step fails,
+what was done is undone in reverse (started processes stopped, the old
+files activated again, stopped processes started, created accounts
+deleted), the profile stays as it was, and one error line says what failed.
+
+Differences from upstream, on purpose: ``--switch-generation`` works (it
+makes that generation current, as ``nix-env --switch-generation``, instead
+of adding a copy); ``--force-disable-user-change`` reaches the deployment;
+starts are ordered by the dependency graph and independent ones run in
+parallel; failing to delete an account that is no longer needed is a
+warning, because by then the new deployment runs and undoing it for that
+would be worse.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+
+from nixproc_disnix.backends.common.switcher import ProcessStatus, Report, SwitchContext, Switcher, switcher
+from nixproc_disnix.deploy.build import BuildRequest, build_profile
+from nixproc_disnix.deploy.plan import SwitchPlan, plan_switch
+from nixproc_disnix.deploy.state import init_state
+from nixproc_disnix.dysnomia.users import add_group, add_user, delete_group, delete_user
+from nixproc_disnix.errors import DeployError
+from nixproc_disnix.model.deployed_profile import DeployedProcess, DeployedProfile, read_profile
+from nixproc_disnix.model.state_dirs import StateDirs
+from nixproc_disnix.store import profiles
+from nixproc_disnix.store.roots import add_indirect_root
+from nixproc_disnix.store.store import Store
+
+DEFAULT_PROFILE = "processes"
+START_TIMEOUT = 10.0
+"""Seconds a started process may take to show up as running (a daemon writes its PID file after forking)."""
+
+
+@dataclass(frozen=True)
+class SwitchOptions:
+    """How to deploy: the manager, the profile link (``<profile dir>/<name>``), directories, extras."""
+
+    process_manager: str
+    profile: str
+    old_profile: str | None = None
+    state_dirs: StateDirs = field(default_factory=StateDirs)
+    runlevel: str | None = None
+    user: bool = False
+    enable_at_boot: bool = False
+    max_concurrent: int = field(default_factory=lambda: os.cpu_count() or 1)
+    dry_run: bool = False
+    start_timeout: float = START_TIMEOUT
+
+
+def profile_dir(store: Store) -> str:
+    """``NIX_USER_PROFILE_DIR``, else ``$NIX_STATE_DIR/profiles``, else the store root's ``profiles``.
+
+    Upstream's last fallback is ``/nix/var/nix/profiles``; our profiles point
+    into our own store, so they live beside it (``/nixproc/profiles`` for root).
+    """
+    if os.environ.get("NIX_USER_PROFILE_DIR"):
+        return os.environ["NIX_USER_PROFILE_DIR"]
+    state_dir = os.environ.get("NIX_STATE_DIR")
+    return os.path.join(state_dir, "profiles") if state_dir else os.path.join(store.root, "profiles")
+
+
+def profile_link(store: Store, name: str = DEFAULT_PROFILE) -> str:
+    """The profile ``-p NAME`` means: NAME in :func:`profile_dir`, or NAME itself when it is a path."""
+    return os.path.abspath(name if "/" in name else os.path.join(profile_dir(store), name))
+
+
+def switch(store: Store, options: SwitchOptions, request: BuildRequest, report: Report) -> SwitchPlan:
+    """Build ``request`` (``model`` None: the empty configuration, i.e. undeploy) and deploy the result."""
+    switcher_of(options, report)  # an unsupported manager fails before the build
+    return deploy_path(store, options, build_profile(store, request), report)
+
+
+def deploy_path(store: Store, options: SwitchOptions, path: str, report: Report) -> SwitchPlan:
+    """``nixproc-<pm>-deploy PATH``: deploy a built profile and record it as a new generation."""
+    return _deploy(store, options, path, partial(profiles.create_generation, options.profile, path), report)
+
+
+def rollback(store: Store, options: SwitchOptions, report: Report) -> SwitchPlan:
+    """``--rollback``: deploy the second-newest generation again, as a new generation (upstream's rule)."""
+    previous = profiles.previous_deployment(options.profile)
+    return deploy_path(store, options, os.path.realpath(previous.link), report)
+
+
+def switch_to_generation(store: Store, options: SwitchOptions, number: int, report: Report) -> SwitchPlan:
+    """``--switch-generation N``: deploy generation N and make it the current one."""
+    link = f"{options.profile}-{number}-link"
+    if not os.path.lexists(link):
+        raise DeployError(f"Cannot switch profile generations, because the requested profile {link} does not exist!")
+    record = partial(profiles.switch_generation, options.profile, number)
+    return _deploy(store, options, os.path.realpath(link), record, report)
+
+
+def switcher_of(options: SwitchOptions, report: Report) -> Switcher:
+    """The manager's switcher, told the options it may care about."""
+    context = SwitchContext(
+        state_dirs=options.state_dirs, report=report, runlevel=options.runlevel, user=options.user,
+        enable_at_boot=options.enable_at_boot,
+    )
+    return switcher(options.process_manager, context)
+
+
+def _deploy(store: Store, options: SwitchOptions, path: str, record: Callable[[], object], report: Report) -> SwitchPlan:
+    backend = switcher_of(options, report)
+    old = read_profile(options.old_profile or options.profile)
+    new = read_profile(path)
+    if new.path is None:
+        raise DeployError(f"profile '{path}' does not exist")
+    strangers = sorted(name for name, process in new.processes.items() if process.process_manager != options.process_manager)
+    if strangers:
+        manager = new.processes[strangers[0]].process_manager
+        raise DeployError(f"profile '{path}' was built for {manager} ({', '.join(strangers)}), not {options.process_manager}")
+    manage_accounts = os.geteuid() == 0 and not options.state_dirs.force_disable_user_change
+    plan = plan_switch(old, new, manage_accounts)
+    if options.dry_run:
+        return plan
+
+    def record_generation() -> None:
+        add_indirect_root(store, os.path.dirname(options.profile))
+        record()
+
+    init_state(options.state_dirs)
+    execute(plan, old, new, backend, record_generation, report, options.max_concurrent, options.start_timeout)
+    return plan
+
+
+Undo = tuple[str, Callable[[], object]]
+"""What an undo step does (for the report) and the step itself."""
+
+
+def execute(
+    plan: SwitchPlan,
+    old: DeployedProfile,
+    new: DeployedProfile,
+    backend: Switcher,
+    record: Callable[[], object],
+    report: Report,
+    max_concurrent: int = 1,
+    start_timeout: float = START_TIMEOUT,
+) -> None:
+    """Run ``plan``; ``record`` makes the new generation current once everything started.
+
+    Every completed step pushes its undo; on failure they run in reverse and
+    the error says whether the rollback was complete.
+    """
+    undo: list[Undo] = []
+
+    def start(process: DeployedProcess) -> None:
+        backend.start(process)
+        _wait_running(backend, process, start_timeout)
+
+    try:
+        for group in plan.add_groups:
+            if add_group(group, report):
+                undo.append((f"delete group {group.name}", partial(delete_group, group)))
+        for user in plan.add_users:
+            if add_user(user, report):
+                undo.append((f"delete user {user.name}", partial(delete_user, user)))
+        for level in plan.stop:
+            _run_level(level, backend.stop, lambda process: (f"start {process.name}", partial(backend.start, process)),
+                       undo, max_concurrent, undo_failed=False)
+        backend.activate(new, old)
+        undo.append(("activate the previous profile", partial(backend.activate, old, new)))
+        for level in plan.start:
+            # A failed start may have left something behind: stopping it is part of the undo.
+            _run_level(level, start, lambda process: (f"stop {process.name}", partial(backend.stop, process)),
+                       undo, max_concurrent, undo_failed=True)
+        record()
+    except Exception as error:
+        failures = _undo(undo, report)
+        if not isinstance(error, DeployError):
+            raise
+        outcome = "rolled back to the previous deployment" if not failures else (
+            f"rollback incomplete: {failures} step(s) failed, see above"
+        )
+        raise DeployError(f"{error.message}; {outcome}") from None
+    for user in plan.delete_users:
+        _warn_on_failure(partial(delete_user, user), report)
+    for group in plan.delete_groups:
+        _warn_on_failure(partial(delete_group, group), report)
+
+
+def _run_level(
+    level: tuple[DeployedProcess, ...],
+    action: Callable[[DeployedProcess], None],
+    undo_of: Callable[[DeployedProcess], Undo],
+    undo: list[Undo],
+    max_concurrent: int,
+    undo_failed: bool,
+) -> None:
+    """Run ``action`` on a level's processes, at most ``max_concurrent`` at once; all finish before a failure is raised."""
+    with ThreadPoolExecutor(max_workers=max(1, min(max_concurrent, len(level)))) as pool:
+        outcomes = [(process, pool.submit(action, process)) for process in level]
+    errors = []
+    for process, future in outcomes:
+        error = future.exception()
+        if error is None or undo_failed:
+            undo.append(undo_of(process))
+        if error is not None:
+            errors.append(error)
+    if errors:
+        raise errors[0]
+
+
+def _wait_running(backend: Switcher, process: DeployedProcess, timeout: float) -> None:
+    """Poll ``status`` until the process shows up; it may not stay STOPPED past ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while backend.status(process) is ProcessStatus.STOPPED:
+        if time.monotonic() >= deadline:
+            raise DeployError(f"{process.name} was started but is not running")
+        time.sleep(0.1)
+
+
+def _undo(undo: list[Undo], report: Report) -> int:
+    """Run the undo steps newest first, past failures; how many failed."""
+    failures = 0
+    for what, step in reversed(undo):
+        report(f"rolling back: {what}")
+        try:
+            step()
+        except Exception as error:  # keep undoing: each step left alone is one more thing broken
+            failures += 1
+            report(f"error: rolling back: {what}: {error}")
+    return failures
+
+
+def _warn_on_failure(step: Callable[[], object], report: Report) -> None:
+    try:
+        step()
+    except DeployError as error:
+        report(f"warning: {error.message}")
