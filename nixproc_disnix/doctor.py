@@ -109,6 +109,11 @@ COMPONENTS: tuple[Component, ...] = (
 )
 
 
+def install_hint(component: str) -> str:
+    """How to get ``component`` (a name of :data:`COMPONENTS`), for commands that need it and find it missing."""
+    return next(entry.install for entry in COMPONENTS if entry.name == component)
+
+
 def tool_version(path: str, tool: Tool, timeout: float = VERSION_TIMEOUT) -> str | None:
     """The version ``path`` reports, from standard output or error, whatever its exit status.
 

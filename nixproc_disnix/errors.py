@@ -71,3 +71,7 @@ class DeployError(NixprocError):
 
 class IdAssignError(NixprocError):
     """id-assign could not produce assignments (depleted pool, bad scope, bad model)."""
+
+
+class GraphError(NixprocError):
+    """A dependency graph could not be drawn (inconsistent models, Graphviz missing or failing)."""

@@ -23,6 +23,7 @@ class LazyGroup(click.Group):
         "doctor": "nixproc_disnix.cli.doctor:doctor",
         "gc": "nixproc_disnix.cli.gc:gc",
         "generate-config": "nixproc_disnix.cli.generate_config:generate_config",
+        "graph": "nixproc_disnix.cli.graph:graph",
         "id-assign": "nixproc_disnix.cli.idassign:nixproc_id_assign",
     }
 

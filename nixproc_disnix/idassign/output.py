@@ -6,8 +6,8 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomically(path: str | os.PathLike[str], text: str) -> None:
-    """Replace ``path`` with ``text`` in one step.
+def write_atomically(path: str | os.PathLike[str], text: str | bytes) -> None:
+    """Replace ``path`` with ``text`` (or bytes, written as they are) in one step.
 
     The text goes to a temporary file in the same directory (same file
     system, so ``os.replace`` is atomic), is fsynced, then renamed over the
@@ -18,8 +18,9 @@ def write_atomically(path: str | os.PathLike[str], text: str) -> None:
     target = Path(path)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape", newline="") as file:
-            file.write(text)
+        data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
             file.flush()
             os.fsync(file.fileno())
         if target.exists():
