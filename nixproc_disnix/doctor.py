@@ -109,9 +109,9 @@ COMPONENTS: tuple[Component, ...] = (
 )
 
 
-def install_hint(component: str) -> str:
-    """How to get ``component`` (a name of :data:`COMPONENTS`), for commands that need it and find it missing."""
-    return next(entry.install for entry in COMPONENTS if entry.name == component)
+def find_component(name: str) -> Component:
+    """The entry of :data:`COMPONENTS` called ``name``, for a command that needs it: its checks, how to install it."""
+    return next(component for component in COMPONENTS if component.name == name)
 
 
 def tool_version(path: str, tool: Tool, timeout: float = VERSION_TIMEOUT) -> str | None:

@@ -75,3 +75,7 @@ class IdAssignError(NixprocError):
 
 class GraphError(NixprocError):
     """A dependency graph could not be drawn (inconsistent models, Graphviz missing or failing)."""
+
+
+class LogsError(NixprocError):
+    """A process's output could not be found or read."""

@@ -25,6 +25,7 @@ class LazyGroup(click.Group):
         "generate-config": "nixproc_disnix.cli.generate_config:generate_config",
         "graph": "nixproc_disnix.cli.graph:graph",
         "id-assign": "nixproc_disnix.cli.idassign:nixproc_id_assign",
+        "logs": "nixproc_disnix.cli.logs:logs",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

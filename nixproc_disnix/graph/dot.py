@@ -131,10 +131,10 @@ def render(dot: str, output_format: str) -> bytes:
         return source
     executable = shutil.which("dot")
     if executable is None:
-        from nixproc_disnix.doctor import install_hint
+        from nixproc_disnix.doctor import find_component
 
         raise GraphError(f"--format {output_format} needs Graphviz's dot, which is not installed "
-                         f"({install_hint('graphviz')}); --format dot works without it")
+                         f"({find_component('graphviz').install}); --format dot works without it")
     result = subprocess.run([executable, f"-T{output_format}"], input=source, capture_output=True, check=False)
     if result.returncode != 0:
         detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
