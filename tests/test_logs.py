@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import subprocess
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -233,3 +237,85 @@ def test_a_missing_program_or_failing_check_is_explained(tmp_path: Path, monkeyp
         b"".join(command_output(journal, "web", 10, False))
     monkeypatch.setattr("nixproc_disnix.doctor.find_component", lambda name: systemd(True))
     assert b"".join(command_output(journal, "web", 10, False)) == b"journal\n"
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def ended(pid_file: Path) -> bool:
+    """The process of ``pid_file`` is gone (or never wrote it)."""
+    try:
+        pid = int(pid_file.read_text())
+    except (OSError, ValueError):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+@pytest.mark.integration
+def test_real_daemonizer_output_is_read(tmp_path: Path) -> None:
+    daemon = shutil.which("daemon")
+    assert daemon is not None, "libslack daemon is required (Debian: apt-get install daemon)"
+    log_dir, pid_file = tmp_path / "log", tmp_path / "web.pid"
+    log_dir.mkdir()
+    subprocess.run([daemon, "--unsafe", "--inherit", "--output", str(log_dir / "nixproc-web.log"),
+                    "--pidfile", str(pid_file), "--", "sh", "-c", 'echo "to stdout"; echo "to stderr" >&2'], check=True)
+    try:
+        assert wait_for(lambda: (log_dir / "nixproc-web.log").exists() and ended(pid_file))
+        request = LogRequest(name="web", process_manager="sysvinit", state_dirs=StateDirs(log_dir=str(log_dir)))
+        assert sorted(b"".join(read_log(request)).splitlines()) == [b"to stderr", b"to stdout"]
+    finally:
+        if not ended(pid_file):
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+
+@pytest.mark.integration
+def test_real_s6_log_current_is_read(tmp_path: Path) -> None:
+    s6_log = shutil.which("s6-log")
+    assert s6_log is not None, "s6-log is required (Debian: apt-get install s6)"
+    (tmp_path / "s6-log").mkdir()
+    subprocess.run([s6_log, str(tmp_path / "s6-log" / "web")], input=expected(1, 12), check=True, timeout=30)
+    request = LogRequest(name="web", process_manager="s6-rc", state_dirs=StateDirs(log_dir=str(tmp_path)), lines=3)
+    assert b"".join(read_log(request)) == expected(10, 12)
+
+
+@pytest.mark.integration
+def test_real_supervisord_child_log_is_read(tmp_path: Path) -> None:
+    supervisord = shutil.which("supervisord")
+    assert supervisord is not None, "supervisord is required (Debian: apt-get install supervisor)"
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "children").mkdir()
+    (tmp_path / "supervisord.conf").write_text(
+        f"[supervisord]\nlogfile={tmp_path}/supervisord.log\npidfile={tmp_path}/supervisord.pid\n"
+        "childlogdir=%(here)s/children\n\n[include]\nfiles = conf.d/*.conf\n")
+    (tmp_path / "conf.d" / "web.conf").write_text(
+        "[program:web]\ncommand=/bin/sh -c 'i=1; while [ $i -le 12 ]; do echo \"line $i\"; i=$((i+1)); done'\n"
+        "startsecs=0\nautorestart=false\n")
+    process = subprocess.Popen([supervisord, "-n", "-c", str(tmp_path / "supervisord.conf")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    request = LogRequest(name="web", process_manager="supervisord", supervisord_conf_dir=str(tmp_path), lines=2)
+
+    def logged() -> bool:
+        try:
+            return b"".join(read_log(request)) == expected(11, 12)
+        except LogsError:
+            return False
+
+    try:
+        assert wait_for(logged), (tmp_path / "supervisord.log").read_text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
