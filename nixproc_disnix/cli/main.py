@@ -21,6 +21,7 @@ class LazyGroup(click.Group):
         "build": "nixproc_disnix.cli.build:nixproc_build",
         "convert": "nixproc_disnix.cli.convert:convert",
         "doctor": "nixproc_disnix.cli.doctor:doctor",
+        "dysnomia-modules": "nixproc_disnix.cli.dysnomia:dysnomia_modules",
         "gc": "nixproc_disnix.cli.gc:gc",
         "generate-config": "nixproc_disnix.cli.generate_config:generate_config",
         "graph": "nixproc_disnix.cli.graph:graph",

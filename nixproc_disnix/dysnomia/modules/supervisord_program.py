@@ -1,0 +1,65 @@
+"""Dysnomia's ``supervisord-program`` module: add a component's programs to a running supervisord (SPEC §6.2).
+
+Activation links the component's ``conf.d/*`` into the directory the
+supervisord includes, then ``supervisorctl reread`` and ``update`` (which
+starts new programs); deactivation stops each linked program, removes its
+link and updates again. Container properties: ``supervisordTargetDir``
+(``/var/lib/supervisord/conf.d``) and, our addition, ``supervisordServerUrl``
+(``supervisorctl -s``) for a supervisord that is not the machine's default,
+e.g. one deployed as a service container. Unlike upstream, a failed
+activation unlinks the component's programs again.
+"""
+from __future__ import annotations
+
+import os
+
+from nixproc_disnix.dysnomia.accounts import created_accounts, delete_accounts
+from nixproc_disnix.dysnomia.module import ModuleCall
+from nixproc_disnix.store.roots import replace_symlink
+
+
+def _target_dir(call: ModuleCall) -> str:
+    return call.get("supervisordTargetDir", "/var/lib/supervisord/conf.d")
+
+
+def _supervisorctl(call: ModuleCall, *args: str) -> list[str]:
+    server = call.get("supervisordServerUrl")
+    return ["supervisorctl", *(["-s", server] if server else []), *args]
+
+
+def _update(call: ModuleCall, check: bool = True) -> None:
+    call.run(_supervisorctl(call, "reread"), check)
+    call.run(_supervisorctl(call, "update"), check)
+
+
+def _remove_programs(call: ModuleCall, check: bool = True) -> None:
+    """Stop and unlink every program of the component that is installed, then let supervisord drop them.
+
+    Without ``check`` (undoing a failed activation) a failing ``supervisorctl`` is only reported.
+    """
+    target_dir = _target_dir(call)
+    for entry in call.entries("conf.d"):
+        installed = os.path.join(target_dir, entry)
+        if os.path.lexists(installed):
+            call.run(_supervisorctl(call, "stop", entry.removesuffix(".conf")), check=False)
+            os.unlink(installed)
+    _update(call, check)
+
+
+def activate(call: ModuleCall) -> None:
+    with created_accounts(call):
+        os.makedirs(_target_dir(call), exist_ok=True)
+        try:
+            for entry in call.entries("conf.d"):
+                replace_symlink(call.component_path("conf.d", entry), os.path.join(_target_dir(call), entry))
+            _update(call)
+        except BaseException:
+            _remove_programs(call, check=False)
+            raise
+    call.mark_active()
+
+
+def deactivate(call: ModuleCall) -> None:
+    _remove_programs(call)
+    delete_accounts(call)
+    call.unmark_active()
