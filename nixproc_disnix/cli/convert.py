@@ -12,13 +12,6 @@ from .options import pkgs_option
 from .state_dirs import state_dir_options, state_dirs
 
 
-def _target(value: str) -> Any:
-    from ..model.services import Target
-
-    name, _, hostname = value.partition("=")
-    return Target(name=name, hostname=hostname or name)
-
-
 @click.command("convert", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("model", envvar="NIXPROC_PROCESSES")
 @click.option("-P", "--process-manager", type=click.Choice(PROCESS_MANAGERS), envvar="NIXPROC_PROCESS_MANAGER",
@@ -60,7 +53,9 @@ def convert(model: str, process_manager: str | None, extra_params: str | None, p
             return {"services.json": services.render_json()}
         if output_format == "xml":
             return {"services.xml": services.render_xml()}
-        machines = [_target(value) for value in targets] or [LOCALHOST]
+        from ..model.services import Target
+
+        machines = [Target.parse(value) for value in targets] or [LOCALHOST]
         files = {"services.nix": services_source(services, request, output_dir or os.getcwd())}
         if output_dir is not None:
             files["infrastructure.nix"] = infrastructure_source(machines)

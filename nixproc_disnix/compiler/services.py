@@ -137,11 +137,15 @@ def services_source(model: ServicesModel, request: BuildRequest, output_dir: str
 
 
 def infrastructure_source(targets: Sequence[Target]) -> str:
-    """``infrastructure.nix``: each target with its hostname."""
+    """``infrastructure.nix``: each target with its hostname and the properties of its containers."""
     lines = ["# The machines to deploy to.", "{"]
     for target in targets:
         lines.append(f"  {_attr(target.name)} = {{")
         lines.append(f"    properties.hostname = {show_string(target.hostname)};")
+        for container, properties in target.containers.items():
+            lines.append(f"    containers.{_attr(container)} = {{")
+            lines += [f"      {_attr(name)} = {show_string(value)};" for name, value in properties.items()]
+            lines.append("    };")
         lines.append("  };")
     lines.append("}")
     return "\n".join(lines) + "\n"

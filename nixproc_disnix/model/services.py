@@ -62,9 +62,20 @@ def _xml_element(tag: str, value: Any) -> str:
 
 
 class Target(BaseModel):
-    """One machine of an infrastructure model: its name and the hostname Disnix reaches it by."""
+    """One machine of an infrastructure model: its name, the hostname Disnix reaches it by, its containers.
+
+    ``containers`` maps a container (a Dysnomia module type, e.g.
+    ``managed-process``) to the properties its module gets.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     hostname: str
+    containers: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, value: str) -> Target:
+        """``NAME[=HOSTNAME]`` as ``--target`` takes it; the hostname defaults to the name."""
+        name, _, hostname = value.partition("=")
+        return cls(name=name, hostname=hostname or name)

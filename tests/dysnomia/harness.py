@@ -14,15 +14,19 @@ import signal
 import socket
 import sys
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backends"))
 
-from backend_checks import Reaper, alive, python_program, wait_for  # noqa: E402
+from backend_checks import Reaper, python_program, wait_for  # noqa: E402
 
 from nixproc_disnix.dysnomia.module import ModuleCall  # noqa: E402
+from nixproc_disnix.store.store import Store  # noqa: E402
 
-__all__ = ["Reaper", "alive", "python_program", "wait_for"]
+__all__ = ["Reaper", "python_program", "wait_for"]
 
 TESTS = Path(__file__).resolve().parents[1]
 WEBAPPS = TESTS / "fixtures" / "webapps"
@@ -58,6 +62,21 @@ def webapps_model(root: Path, ports: dict[str, int]) -> Path:
     assignments = " ".join(f"{name} = {port};" for name, port in sorted(ports.items()))
     (copy / "ids.nix").write_text(f"{{ ids = {{ webappPorts = {{ {assignments} }}; }}; }}\n")
     return copy / "processes.nix"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(str(tmp_path / "nixproc")) as opened:
+        yield opened
+
+
+@pytest.fixture
+def reaper(state: Path) -> Iterator[Reaper]:
+    """A marker for the processes the test starts; they and every PID file's process under the test's
+    ``state`` are killed afterwards."""
+    started = Reaper()
+    yield started
+    reap(started, state)
 
 
 def reap(reaper: Reaper, state: Path) -> None:

@@ -6,11 +6,12 @@ property ``processManager`` names the target's manager; the module turns
 the configurations into that manager's files exactly as
 ``nixproc-generate-config`` does (into our store: ``NIXPROC_STORE_DIR`` or
 the default one) and hands the activity, with the generated path, to the
-manager's module. ``lock`` and ``unlock`` need no conversion and succeed at
-once.
+manager's module; before an activation it creates the state directories
+as ``nixproc-init-state`` does. ``lock`` and ``unlock`` need no conversion
+and succeed at once.
 
 Container properties: ``processManager`` (required), ``stateDir``,
-``runtimeDir``, ``logDir``, ``tmpDir`` as the generator's directories, and
+``runtimeDir``, ``logDir``, ``tmpDir``, ``cacheDir`` as the directories, and
 (our addition) ``forceDisableUserChange=1`` for targets where processes
 must not switch user. Unlike upstream, ``s6-rc`` is supported
 (``s6-rc-service``) and ``cacheDir`` is not passed as the log directory.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from nixproc_disnix.compiler.eval.evaluator import Evaluator
 from nixproc_disnix.compiler.services import dysnomia_type
+from nixproc_disnix.deploy.state import init_state
 from nixproc_disnix.dysnomia.module import ModuleCall
 from nixproc_disnix.dysnomia.modules import run_module
 from nixproc_disnix.errors import DeployError, EvalError
@@ -36,15 +38,20 @@ def manager_module(process_manager: str) -> str:
         raise DeployError(f"managed-process: {error.message}") from None
 
 
-def generated_component(call: ModuleCall, process_manager: str) -> str:
-    """The component's configurations generated for ``process_manager``: one output, or a profile of several."""
-    settings = StateDirs(
+def _state_dirs(call: ModuleCall) -> StateDirs:
+    return StateDirs(
         state_dir=call.get("stateDir"),
         runtime_dir=call.get("runtimeDir"),
         log_dir=call.get("logDir"),
         tmp_dir=call.get("tmpDir"),
+        cache_dir=call.get("cacheDir"),
         force_disable_user_change=call.flag("forceDisableUserChange"),
-    ).backend_settings()
+    )
+
+
+def generated_component(call: ModuleCall, process_manager: str) -> str:
+    """The component's configurations generated for ``process_manager``: one output, or a profile of several."""
+    settings = _state_dirs(call).backend_settings()
     try:
         with open_store(call.get("NIXPROC_STORE_DIR")) as store:
             return ConfigGenerator(process_manager, settings, store.store_dir).realise(
@@ -60,6 +67,8 @@ def _delegate(call: ModuleCall) -> None:
         raise DeployError("managed-process: the container has no processManager property")
     module = manager_module(process_manager)
     generated = generated_component(call, process_manager)
+    if call.activity == "activate":
+        init_state(_state_dirs(call))
     run_module(ModuleCall(
         type=module, activity=call.activity, component=generated, container=call.container,
         environment=call.environment, report=call.report,
