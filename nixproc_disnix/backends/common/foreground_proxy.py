@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import sys
 import sysconfig
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -64,7 +64,7 @@ class ProxyTools:
 
     shell: str = "/bin/bash"
     chainload_user: str = CHAINLOAD_USER
-    platform: str = field(default=sys.platform)
+    platform: str = sys.platform
 
 
 class ForegroundProxyParams(BaseModel):
