@@ -1,6 +1,7 @@
 /* Build support with nixpkgs' interfaces: stdenv.mkDerivation and the
    trivial builders (writeTextFile and friends, runCommand, symlinkJoin,
-   buildEnv, substitute, makeWrapper), built by our own builder.
+   buildEnv, substitute, makeWrapper) and dockerTools.buildImage, built
+   by our own builder.
 
    Nothing comes from a Nix store: builders run `shell` (bash 4.4 or
    later) with `hostPath` (the host's coreutils, make and compiler).
@@ -15,9 +16,10 @@ let
   trivial = import ./trivial-builders.nix { inherit lib stdenv; };
   envs = import ./build-env.nix { inherit lib stdenv; };
   substitutes = import ./substitute.nix { inherit lib stdenv; };
+  dockerTools = import ./docker { inherit lib system hostPath; };
 in
 trivial // envs // substitutes // {
-  inherit stdenv;
+  inherit stdenv dockerTools;
   stdenvNoCC = stdenv;
   runtimeShell = shell;
 
