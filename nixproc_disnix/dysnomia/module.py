@@ -100,6 +100,10 @@ class ModuleCall:
             raise self._failed(argv, status)
         return status
 
+    def succeeds(self, argv: Sequence[str]) -> bool:
+        """Whether ``argv`` exits with status 0 (a probe: its output is dropped)."""
+        return self._execute(argv, merge=True)[0] == 0
+
     def output(self, argv: Sequence[str]) -> str:
         """Run ``argv`` for what it prints on stdout (a query); its stderr is reported, a failure raised."""
         status, output, errors = self._execute(argv, merge=False)

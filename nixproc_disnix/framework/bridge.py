@@ -32,6 +32,7 @@ from nixproc_disnix.backends.common.output import GeneratedFile
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.compiler.eval.native import native_functions
 from nixproc_disnix.compiler.eval.values import Attrs, CStr, NixPath, make_string
+from nixproc_disnix.dysnomia.installed import modules_output
 from nixproc_disnix.errors import EvalError, ThrownError
 from nixproc_disnix.idassign.models import callable_value, nix_string, text
 from nixproc_disnix.model.credentials import Credentials
@@ -204,6 +205,11 @@ def _profile_name(ev: Any, pos: Any, process_manager: Any) -> str:
     return PROFILE_NAMES[manager]
 
 
+def _dysnomia_modules(ev: Any, pos: Any, arguments: Any) -> Attrs:
+    """``dysnomiaModules {}``: the package of our Dysnomia modules, what ``nixproc dysnomia-modules`` builds."""
+    return _generated_value(modules_output(), set())
+
+
 def native_module() -> Attrs:
     """The value of ``nixproc/native.nix`` in our evaluator."""
     return native_functions("nixproc", {
@@ -212,4 +218,5 @@ def native_module() -> Attrs:
         "credentials": (2, _credentials),
         "profileFiles": (2, _profile_files),
         "profileName": (1, _profile_name),
+        "dysnomiaModules": (1, _dysnomia_modules),
     })

@@ -13,12 +13,15 @@ from click.testing import CliRunner
 from harness import module_call
 
 from nixproc_disnix.cli.dysnomia import dysnomia_modules
-from nixproc_disnix.dysnomia.installed import MODULE_PROGRAM, MODULES_DIR
-from nixproc_disnix.dysnomia.invoke import command_invocation, find_module, invoke, module_environment
+from nixproc_disnix.deploy.build import BuildRequest, make_evaluator
+from nixproc_disnix.dysnomia.installed import MODULE_PROGRAM, MODULES_DIR, realise_modules
+from nixproc_disnix.dysnomia.invoke import Invocation, command_invocation, find_module, invoke, module_environment
 from nixproc_disnix.dysnomia.module import store_name
 from nixproc_disnix.dysnomia.modules import MODULE_TYPES, run_module
 from nixproc_disnix.errors import DeployError
+from nixproc_disnix.idassign.models import text
 from nixproc_disnix.model.dysnomia import ContainerConfig, parse_properties, render_properties
+from nixproc_disnix.store.store import Store
 
 HOSTILE = "it's \"quoted\" $HOME `x` \\ ; # not a comment\nnew line"
 
@@ -85,8 +88,6 @@ def test_module_lookup(tmp_path: Path) -> None:
     lines: list[str] = []
     environment = module_environment({"type": "echo", "greeting": "hi"}, {"PATH": "/bin", "SECRET": "x"}, False)
     assert environment == {"greeting": "hi", "PATH": "/bin", "DYSNOMIA_STATEDIR": environment["DYSNOMIA_STATEDIR"]}
-    from nixproc_disnix.dysnomia.invoke import Invocation
-
     invoke(Invocation("echo", "activate", "/comp", "box", environment), [str(modules)], lines.append)
     assert lines == ["activate /comp box hi"]
 
@@ -121,6 +122,14 @@ def test_modules_folder_links_every_type_to_the_module_program(tmp_path: Path) -
     assert sorted(os.listdir(folder)) == sorted(MODULE_TYPES)
     assert all(os.readlink(folder / name) == MODULE_PROGRAM for name in MODULE_TYPES)
     assert os.path.realpath(tmp_path / "nixproc/dysnomia-modules") == str(folder.parent.parent)  # a GC root
+
+
+def test_the_framework_package_is_the_same_folder(tmp_path: Path) -> None:
+    """``import <nix-processmgmt/nixproc/dysnomia-modules.nix>`` is what a service container links its module from."""
+    with Store(str(tmp_path / "nixproc")) as store:
+        ev = make_evaluator(store, BuildRequest(None, None))
+        package = ev.force_attrs(ev.eval_file(f"{ev.find_file('nix-processmgmt')}/nixproc/dysnomia-modules.nix"))
+        assert text(ev.force(package["outPath"])) == realise_modules(store)
 
 
 def test_commands_report_errors_in_one_line(tmp_path: Path) -> None:

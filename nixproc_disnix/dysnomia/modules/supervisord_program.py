@@ -6,16 +6,22 @@ starts new programs); deactivation stops each linked program, removes its
 link and updates again. Container properties: ``supervisordTargetDir``
 (``/var/lib/supervisord/conf.d``) and, our addition, ``supervisordServerUrl``
 (``supervisorctl -s``) for a supervisord that is not the machine's default,
-e.g. one deployed as a service container. Unlike upstream, a failed
-activation unlinks the component's programs again.
+e.g. one deployed as a service container. Unlike upstream, activation
+waits a moment for a supervisord that does not answer yet (one started
+just before as the container's provider), and a failed activation unlinks
+the component's programs again.
 """
 from __future__ import annotations
 
 import os
+import time
 
 from nixproc_disnix.dysnomia.accounts import created_accounts, delete_accounts
 from nixproc_disnix.dysnomia.module import ModuleCall
 from nixproc_disnix.store.roots import replace_symlink
+
+SERVER_TIMEOUT = 10.0
+"""Seconds activation waits for supervisord to answer before it tries anyway (and fails if it still does not)."""
 
 
 def _target_dir(call: ModuleCall) -> str:
@@ -25,6 +31,13 @@ def _target_dir(call: ModuleCall) -> str:
 def _supervisorctl(call: ModuleCall, *args: str) -> list[str]:
     server = call.get("supervisordServerUrl")
     return ["supervisorctl", *(["-s", server] if server else []), *args]
+
+
+def _wait_for_server(call: ModuleCall) -> None:
+    """A supervisord started a moment ago (its container provider, activated just before) may not listen yet."""
+    deadline = time.monotonic() + SERVER_TIMEOUT
+    while not call.succeeds(_supervisorctl(call, "pid")) and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def _update(call: ModuleCall, check: bool = True) -> None:
@@ -52,6 +65,7 @@ def activate(call: ModuleCall) -> None:
         try:
             for entry in call.entries("conf.d"):
                 replace_symlink(call.component_path("conf.d", entry), os.path.join(_target_dir(call), entry))
+            _wait_for_server(call)
             _update(call)
         except BaseException:
             _remove_programs(call, check=False)

@@ -1,0 +1,6 @@
+# One machine: this one.
+{
+  localhost = {
+    properties.hostname = "localhost";
+  };
+}
