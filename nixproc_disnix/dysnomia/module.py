@@ -11,7 +11,6 @@ without doing anything, as Dysnomia's modules ignore them.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -19,26 +18,12 @@ from dataclasses import dataclass
 from typing import overload
 
 from nixproc_disnix.errors import DeployError
-from nixproc_disnix.store.paths import HASH_PART_LEN
+from nixproc_disnix.store.paths import store_name
 
 ACTIVITIES = ("activate", "deactivate", "lock", "unlock", "snapshot", "restore", "collect-garbage", "shell")
 
 Report = Callable[[str], None]
 """Where a module's messages and its commands' output go, one line per call."""
-
-_STORE_NAME = re.compile(r"[0-9a-df-np-sv-z]{%d}-(.+)\Z" % HASH_PART_LEN)
-
-
-def store_name(path: str) -> str:
-    """A component's or container's name: the base name of ``path``, without the ``<hash>-`` of a store path.
-
-    Dysnomia strips the hash only under ``$NIX_STORE_DIR``; our store lives
-    elsewhere, so a base name that looks like a store path's is enough.
-    """
-    base = os.path.basename(path.rstrip("/"))
-    match = _STORE_NAME.match(base)
-    return match.group(1) if match else base
-
 
 def default_state_dir(environment: Mapping[str, str]) -> str:
     """``$DYSNOMIA_STATEDIR``, else ``/var/state/dysnomia`` for root and ``~/.dysnomia`` for others."""

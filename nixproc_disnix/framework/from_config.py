@@ -11,7 +11,6 @@ model with that process manager.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -32,17 +31,12 @@ from nixproc_disnix.store import profile_env
 from nixproc_disnix.store.builder import build
 from nixproc_disnix.store.instantiate import DerivationRequest, instantiate_derivation
 from nixproc_disnix.store.modulo import DrvHashes
-from nixproc_disnix.store.paths import HASH_PART_LEN
+from nixproc_disnix.store.paths import store_name
 from nixproc_disnix.store.store import Store
-
-_STORE_NAME_PREFIX = re.compile(r"[0-9a-df-np-sv-z]{%d}-" % HASH_PART_LEN)
-
 
 def config_file_of(dependency: str) -> str:
     """Where a dependency's JSON lives: ``D/<name>.json``, ``<name>`` being D's base name without its store hash."""
-    base = os.path.basename(dependency.rstrip("/"))
-    name = base[HASH_PART_LEN + 1:] if _STORE_NAME_PREFIX.match(base) else base
-    return os.path.join(dependency, f"{name}.json")
+    return os.path.join(dependency, f"{store_name(dependency)}.json")
 
 
 def config_files_in(path: str) -> list[str]:

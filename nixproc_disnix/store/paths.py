@@ -111,6 +111,19 @@ def parse_store_path(path: str, store_dir: str = DEFAULT_STORE_DIR) -> tuple[str
     return hash_part, name
 
 
+def store_name(path: str) -> str:
+    """The name of a store path, or of anything named like one: its base name without the ``<hash>-`` prefix.
+
+    Whatever store the path is in (ours is rarely ``/nix/store``); a base name
+    without a store hash is its own name.
+    """
+    base_name = posixpath.basename(path.rstrip("/"))
+    hash_part = base_name[:HASH_PART_LEN]
+    if len(base_name) > HASH_PART_LEN + 1 and base_name[HASH_PART_LEN] == "-" and set(hash_part) <= _HASH_PART_CHARS:
+        return base_name[HASH_PART_LEN + 1:]
+    return base_name
+
+
 def sorted_store_paths(paths: Iterable[str]) -> list[str]:
     """Distinct store paths in Nix's ``StorePathSet`` order (byte-wise)."""
     return sorted(set(paths), key=nix_bytes)

@@ -16,7 +16,7 @@ from nixproc_disnix.cli.dysnomia import dysnomia_modules
 from nixproc_disnix.deploy.build import BuildRequest, make_evaluator
 from nixproc_disnix.dysnomia.installed import MODULE_PROGRAM, MODULES_DIR, realise_modules
 from nixproc_disnix.dysnomia.invoke import Invocation, command_invocation, find_module, invoke, module_environment
-from nixproc_disnix.dysnomia.module import store_name
+from nixproc_disnix.store.paths import store_name
 from nixproc_disnix.dysnomia.modules import MODULE_TYPES, run_module
 from nixproc_disnix.errors import DeployError
 from nixproc_disnix.idassign.models import text
