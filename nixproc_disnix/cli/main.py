@@ -19,6 +19,7 @@ class LazyGroup(click.Group):
 
     lazy_commands = {
         "build": "nixproc_disnix.cli.build:nixproc_build",
+        "build-image": "nixproc_disnix.cli.build_image:build_image",
         "convert": "nixproc_disnix.cli.convert:convert",
         "doctor": "nixproc_disnix.cli.doctor:doctor",
         "dysnomia-modules": "nixproc_disnix.cli.dysnomia:dysnomia_modules",

@@ -35,9 +35,11 @@ from nixproc_disnix.compiler.eval.values import Attrs, CStr, NixPath, make_strin
 from nixproc_disnix.dysnomia.installed import modules_output
 from nixproc_disnix.errors import EvalError, ThrownError
 from nixproc_disnix.idassign.models import callable_value, nix_string, text
+from nixproc_disnix.image.init_state import init_state_script
 from nixproc_disnix.model.credentials import Credentials
 from nixproc_disnix.model.ids import Ids
 from nixproc_disnix.model.process import ManagedProcess
+from nixproc_disnix.model.state_dirs import StateDirs
 from nixproc_disnix.model.validation import validate_as
 
 ORDERING_ATTRIBUTES = ("sequence", "priority")
@@ -205,6 +207,12 @@ def _profile_name(ev: Any, pos: Any, process_manager: Any) -> str:
     return PROFILE_NAMES[manager]
 
 
+def _image_init_state(ev: Any, pos: Any, dirs: Any) -> str:
+    """``imageInitState { stateDir; runtimeDir; forceDisableUserChange; }``: the image steps' nixproc-init-state."""
+    data = _Converter(ev).data(dirs)
+    return init_state_script(validate_as(StateDirs, data, "image state directories"))
+
+
 def _dysnomia_modules(ev: Any, pos: Any, arguments: Any) -> Attrs:
     """``dysnomiaModules {}``: the package of our Dysnomia modules, what ``nixproc dysnomia-modules`` builds."""
     return _generated_value(modules_output(), set())
@@ -219,4 +227,5 @@ def native_module() -> Attrs:
         "profileFiles": (2, _profile_files),
         "profileName": (1, _profile_name),
         "dysnomiaModules": (1, _dysnomia_modules),
+        "imageInitState": (1, _image_init_state),
     })

@@ -30,14 +30,21 @@ STANDARD_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "
 """Searched after PATH: daemons live in sbin directories a user's PATH often lacks."""
 PYTHON_PROBE_TIMEOUT = 60
 
-# Run by each python3 on the search path: where its import system would find the modules, without importing them.
+# Run by each python3 on the search path: where its import system would find the modules, without importing
+# them, and the installed metadata (dist-info, egg-info) of the distributions providing them, which entry-point
+# scripts such as supervisord's look up when they start.
 _PYTHON_PROBE = """
-import importlib.util, json, os, sys
+import importlib.metadata, importlib.util, json, os, sys
 def where(name):
     spec = importlib.util.find_spec(name)
     location = spec and (next(iter(spec.submodule_search_locations or ()), None) or spec.origin)
     return location if location and os.path.isabs(location) else None
-print(json.dumps({"version": "%d.%d" % sys.version_info[:2], "modules": {m: where(m) for m in sys.argv[1:]}}))
+providers = getattr(importlib.metadata, "packages_distributions", dict)()
+metadata = sorted({str(path) for m in sys.argv[1:] for d in providers.get(m, [])
+                   for path in [getattr(importlib.metadata.distribution(d), "_path", None)]
+                   if path is not None and os.path.isabs(str(path))})
+print(json.dumps({"version": "%d.%d" % sys.version_info[:2], "modules": {m: where(m) for m in sys.argv[1:]},
+                  "metadata": metadata}))
 """
 
 
@@ -141,7 +148,8 @@ class HostResolver(TableResolver):
                 found = None
             if found and all(found["modules"].values()):
                 site = f"lib/python{found['version']}/site-packages"
-                return {f"{site}/{os.path.basename(loc)}": loc for loc in found["modules"].values()}, []
+                locations = [*found["modules"].values(), *found["metadata"]]
+                return {f"{site}/{os.path.basename(location)}": location for location in locations}, []
         return {}, [f"no python3 in PATH={os.pathsep.join(dirs)} finds module {', '.join(modules)} "
                     f"(tried {', '.join(tried) or 'none'})"]
 

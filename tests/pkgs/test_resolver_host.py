@@ -124,6 +124,7 @@ def test_supervisor_has_its_programs_and_python_package(host: PkgsSession) -> No
     assert os.path.realpath(out / "bin" / "supervisord") == os.path.realpath(shutil.which("supervisord"))
     (site,) = (out / "lib").glob("python3.*/site-packages")
     assert (site / "supervisor" / "supervisord.py").exists()
+    assert list(site.glob("supervisor-*-info")), "supervisord's entry point looks up its distribution's metadata"
     assert host.value("pkgs.supervisor.outPath") == str(out)
 
 
