@@ -27,10 +27,12 @@ from .state_dirs import state_dir_options, state_dirs
               help="Write services.{json,xml,nix} here; with nix also infrastructure.nix and distribution.nix.")
 @click.option("--target", "targets", multiple=True, metavar="NAME[=HOSTNAME]",
               help="A machine of the infrastructure (repeatable) [default: localhost].")
+@click.option("--target-process-manager", type=click.Choice(PROCESS_MANAGERS), default="sysvinit", show_default=True,
+              help="The manager that runs agnostic services on the targets (their managed-process container).")
 @click.option("--show-trace", is_flag=True, help="Show where an evaluation error came from.")
 def convert(model: str, process_manager: str | None, extra_params: str | None, pkgs: str,
             include: tuple[str, ...], store_dir: str | None, output_format: str, output_dir: str | None,
-            targets: tuple[str, ...], show_trace: bool, **options: Any) -> None:
+            targets: tuple[str, ...], target_process_manager: str, show_trace: bool, **options: Any) -> None:
     """Compile the processes model MODEL into a Disnix services model."""
     from ..deploy.build import BuildRequest
 
@@ -44,6 +46,7 @@ def convert(model: str, process_manager: str | None, extra_params: str | None, p
             distribution_source,
             infrastructure_source,
             services_source,
+            with_managed_process_container,
         )
         from ..store.store import open_store
 
@@ -56,6 +59,8 @@ def convert(model: str, process_manager: str | None, extra_params: str | None, p
         from ..model.services import Target
 
         machines = [Target.parse(value) for value in targets] or [LOCALHOST]
+        if process_manager is None:
+            machines = with_managed_process_container(machines, target_process_manager, request.state_dirs)
         files = {"services.nix": services_source(services, request, output_dir or os.getcwd())}
         if output_dir is not None:
             files["infrastructure.nix"] = infrastructure_source(machines)

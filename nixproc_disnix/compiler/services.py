@@ -23,9 +23,13 @@ from nixproc_disnix.deploy.build import BuildRequest, make_evaluator, model_argu
 from nixproc_disnix.errors import EvalError
 from nixproc_disnix.idassign.models import nix_string, text
 from nixproc_disnix.model.services import Service, ServicesModel, Target
+from nixproc_disnix.model.state_dirs import StateDirs
 from nixproc_disnix.store.store import Store
 
 LOCALHOST = Target(name="localhost", hostname="localhost")
+
+DEFAULT_TARGET_PROCESS_MANAGER = "sysvinit"
+"""The manager that runs agnostic (``managed-process``) services on a target unless told otherwise."""
 
 
 def dysnomia_type(ev: Evaluator, process_manager: str | None) -> str:
@@ -149,6 +153,23 @@ def infrastructure_source(targets: Sequence[Target]) -> str:
         lines.append("  };")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def with_managed_process_container(
+    targets: Sequence[Target], process_manager: str, state_dirs: StateDirs
+) -> list[Target]:
+    """``targets`` with a ``managed-process`` container (unless they declare one) whose properties say how the
+    target runs agnostic services: with ``process_manager``, in the given state directories."""
+    properties = {"processManager": process_manager}
+    for name, value in (("stateDir", state_dirs.state_dir), ("runtimeDir", state_dirs.runtime_dir),
+                        ("logDir", state_dirs.log_dir), ("tmpDir", state_dirs.tmp_dir),
+                        ("cacheDir", state_dirs.cache_dir)):
+        if value is not None:
+            properties[name] = value
+    if state_dirs.force_disable_user_change:
+        properties["forceDisableUserChange"] = "1"
+    return [target.model_copy(update={"containers": {"managed-process": properties, **target.containers}})
+            for target in targets]
 
 
 def distribution_source(model: ServicesModel, targets: Sequence[Target]) -> str:

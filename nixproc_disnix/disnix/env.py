@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 
 from nixproc_disnix.backends.common.switcher import Report
 from nixproc_disnix.compiler.services import (
+    DEFAULT_TARGET_PROCESS_MANAGER,
     LOCALHOST,
     compile_services,
     distribution_source,
     infrastructure_source,
     services_source,
+    with_managed_process_container,
 )
 from nixproc_disnix.deploy.build import BuildRequest
 from nixproc_disnix.deploy.state import init_state
@@ -50,9 +52,6 @@ from nixproc_disnix.pkgs import DEFAULT_RESOLVER
 from nixproc_disnix.store import profiles
 from nixproc_disnix.store.store import STORE_DIR_ENV, Store
 
-DEFAULT_TARGET_PROCESS_MANAGER = "sysvinit"
-
-
 @dataclass(frozen=True)
 class ProcessesModel:
     """A processes model to compile into Disnix models, and how."""
@@ -67,19 +66,6 @@ class ProcessesModel:
     include: tuple[str, ...] = ()
 
 
-def managed_process_container(model: ProcessesModel) -> dict[str, str]:
-    """The ``managed-process`` container properties for ``model``'s targets: the manager and the directories."""
-    dirs = model.state_dirs
-    properties = {"processManager": model.target_process_manager}
-    for name, value in (("stateDir", dirs.state_dir), ("runtimeDir", dirs.runtime_dir), ("logDir", dirs.log_dir),
-                        ("tmpDir", dirs.tmp_dir), ("cacheDir", dirs.cache_dir)):
-        if value is not None:
-            properties[name] = value
-    if dirs.force_disable_user_change:
-        properties["forceDisableUserChange"] = "1"
-    return properties
-
-
 def compile_models(store: Store, model: ProcessesModel, output_dir: str) -> DisnixModels:
     """Write ``services.nix``, ``infrastructure.nix`` and ``distribution.nix`` for ``model`` into ``output_dir``."""
     request = BuildRequest(model.process_manager, model.path, model.state_dirs, model.extra_params, model.pkgs,
@@ -87,8 +73,7 @@ def compile_models(store: Store, model: ProcessesModel, output_dir: str) -> Disn
     services = compile_services(store, request)
     targets = list(model.targets) or [LOCALHOST]
     if model.process_manager is None:
-        containers = {"managed-process": managed_process_container(model)}
-        targets = [target.model_copy(update={"containers": {**containers, **target.containers}}) for target in targets]
+        targets = with_managed_process_container(targets, model.target_process_manager, model.state_dirs)
     os.makedirs(output_dir, exist_ok=True)
     files = {
         "services.nix": services_source(services, request, output_dir),

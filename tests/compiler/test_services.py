@@ -14,12 +14,14 @@ from nixproc_disnix.compiler.services import (
     distribution_source,
     infrastructure_source,
     services_source,
+    with_managed_process_container,
 )
 from nixproc_disnix.deploy.build import BuildRequest
 from nixproc_disnix.errors import EvalError
 from nixproc_disnix.framework import FRAMEWORK_DIR
 from nixproc_disnix.model.ids import IdRequirements
 from nixproc_disnix.model.services import Target
+from nixproc_disnix.model.state_dirs import StateDirs
 from nixproc_disnix.store.store import Store
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures/webapps"
@@ -112,4 +114,21 @@ def test_generated_sources_parse_and_evaluate_with_real_nix(store: Store, model:
             "webapp2": {"name": "webapp2", "type": "sysvinit-script", "dependsOn": ["webapp1"]},
         },
         "mapped": {"webapp1": ["test1.local"], "webapp2": ["test1.local"]},
+    }
+
+
+def test_agnostic_targets_say_how_they_run_managed_processes(nix: str, tmp_path: Path) -> None:
+    targets = with_managed_process_container(
+        [LOCALHOST, Target(name="box", hostname="box.local", containers={"managed-process": {"processManager": "s6-rc"}})],
+        "disnix", StateDirs(state_dir="/srv/state", force_disable_user_change=True),
+    )
+    (tmp_path / "infrastructure.nix").write_text(infrastructure_source(targets))
+    evaluated = subprocess.run([nix, "--eval", "--strict", "--json", str(tmp_path / "infrastructure.nix")],
+                               capture_output=True, text=True)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert json.loads(evaluated.stdout) == {
+        "localhost": {"properties": {"hostname": "localhost"}, "containers": {"managed-process": {
+            "processManager": "disnix", "stateDir": "/srv/state", "forceDisableUserChange": "1"}}},
+        # A target's own container wins.
+        "box": {"properties": {"hostname": "box.local"}, "containers": {"managed-process": {"processManager": "s6-rc"}}},
     }

@@ -76,7 +76,7 @@ def test_webapps_deployed_into_a_supervisord_container(tmp_path: Path, store: St
     example = Example(tmp_path, store, state, reaper)
     example.run()
     assert wait_for(lambda: all(http_get(example.ports[name]) for name in ("webapp1", "webapp2")))
-    assert sorted(example.programs()) == ["webapp1", "webapp2"]
+    assert wait_for(lambda: sorted(example.programs()) == ["webapp1", "webapp2"])  # RUNNING after startsecs
     assert example.supervisord_pid() is not None
     # The supervisord first: the webapps go into the container it provides.
     activations = [line.split()[3] for line in example.lines if "]: activate" in line]
