@@ -15,7 +15,7 @@ import enum
 import importlib
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -105,3 +105,15 @@ def run_command(argv: Sequence[str]) -> tuple[int, str]:
             raise DeployError(f"cannot run {argv[0]}: {error.strerror}") from None
         output.seek(0)
         return completed.returncode, output.read().decode("utf-8", "replace")
+
+
+def run_reported(
+    argv: Sequence[str], report: Report, what: str, command: str | None = None, accepted: Collection[int] = (0,)
+) -> None:
+    """:func:`run_command`, its output passed on to ``report``; an exit status not ``accepted`` is the error
+    ``cannot <what>: <command> exited with status N`` (``command`` shows ``argv``, by default all of it)."""
+    code, output = run_command(argv)
+    for line in output.splitlines():
+        report(line)
+    if code not in accepted:
+        raise DeployError(f"cannot {what}: {command or ' '.join(argv)} exited with status {code}")

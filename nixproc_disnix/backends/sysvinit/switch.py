@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 
-from nixproc_disnix.backends.common.switcher import ProcessStatus, Report, SwitchContext, run_command
+from nixproc_disnix.backends.common.switcher import ProcessStatus, Report, SwitchContext, run_command, run_reported
 from nixproc_disnix.errors import DeployError
 from nixproc_disnix.model.deployed_profile import DeployedProcess, DeployedProfile
 
@@ -90,13 +90,8 @@ class SysvinitSwitcher:
         script = self._script(process)
         if script is None:
             return
-        code, output = run_command([script, activity])
-        for line in output.splitlines():
-            self.report(line)
-        if code != 0:
-            raise DeployError(
-                f"cannot {activity} {process.name}: {os.path.basename(script)} {activity} exited with status {code}"
-            )
+        run_reported([script, activity], self.report, f"{activity} {process.name}",
+                     f"{os.path.basename(script)} {activity}")
 
 
 def switcher(context: SwitchContext) -> SysvinitSwitcher:
