@@ -46,99 +46,11 @@ WEBAPP = Path(__file__).resolve().parents[3] / "examples/webapps-agnostic/webapp
 HOSTILE = [*COMMON_HOSTILE, "'\\''", '"\'"', "{a,b} }"]
 """The shared hostile values, plus quote sequences aimed at rc.subr's nested ``'sh -c "…"'``."""
 
-# A stand-in for FreeBSD's /etc/rc.subr, written for these tests (see the module docstring).
-STAND_IN_RC_SUBR = r"""
-load_rc_config() { :; }
-
-checkyesno() {
-	eval "_value=\$$1"
-	case $_value in
-	[Yy][Ee][Ss]|[Tt][Rr][Uu][Ee]|[Oo][Nn]|1) return 0 ;;
-	*) return 1 ;;
-	esac
-}
-
-run_rc_command() {
-	rc_arg=$1
-	case $rc_arg in
-	one*) rc_arg=${rc_arg#one}; eval "$rcvar=YES" ;;
-	esac
-	eval "_chdir=\$${name}_chdir _nice=\$${name}_nice _user=\$${name}_user _env_file=\$${name}_env_file"
-	eval "_precmd=\$${rc_arg}_precmd _cmd=\$${rc_arg}_cmd _postcmd=\$${rc_arg}_postcmd"
-	if [ -n "$_env_file" ] && [ -r "$_env_file" ]; then
-		set -a
-		. $_env_file
-		set +a
-	fi
-	if [ -n "$_cmd" ]; then
-		eval "$_precmd" && eval "$_cmd" && eval "$_postcmd"
-		return
-	fi
-	case $rc_arg in
-	start)
-		checkyesno "$rcvar" || { echo "$name is not enabled"; return 0; }
-		[ -x "$command" ] || { echo "cannot run $command" >&2; return 1; }
-		if [ -n "$_precmd" ]; then eval "$_precmd" || return 1; fi
-		_cd="${_chdir:+cd $_chdir && }"
-		_doit="$command $rc_flags $command_args"
-		if [ -n "$_user" ]; then
-			_doit="su -m $_user -c 'sh -c \"$_doit\"'"
-		fi
-		if [ -n "$_nice" ]; then
-			if [ -z "$_user" ]; then
-				_doit="sh -c \"$_doit\""
-			fi
-			_doit="nice -n $_nice $_doit"
-		fi
-		eval "$_cd $_doit"
-		;;
-	stop|status)
-		eval "set -- $pidfile"
-		_pid=$(cat "$1" 2>/dev/null)
-		if [ -z "$_pid" ] || ! kill -0 "$_pid" 2>/dev/null; then
-			echo "$name is not running."
-			return 1
-		fi
-		if [ "$rc_arg" = status ]; then
-			echo "$name is running as pid $_pid."
-			return 0
-		fi
-		kill -"${sig_stop:-TERM}" "$_pid"
-		_tries=0
-		while kill -0 "$_pid" 2>/dev/null && [ $_tries -lt 100 ]; do sleep 0.1; _tries=$((_tries + 1)); done
-		;;
-	*)
-		echo "unknown directive '$rc_arg'" >&2
-		return 1
-		;;
-	esac
-}
-"""
-
-# su -m USER -c COMMAND: runs COMMAND with the shell as su does (the user switch is not stood in for).
-STAND_IN_SU = '#!/bin/sh\n[ "$1" = -m ] && [ "$3" = -c ] || exit 2\nexec /bin/sh -c "$4"\n'
-
-# FreeBSD's daemon(8) for the options the generator uses: -p CHILD_PIDFILE, -o OUTPUT_FILE.
-STAND_IN_DAEMON = r"""
-import os, sys
-args = sys.argv[1:]
-pid_file = output = None
-while args and args[0] in ("-p", "-o"):
-    option, value = args[0], args[1]
-    args = args[2:]
-    if option == "-p": pid_file = value
-    else: output = value
-if os.fork() > 0:
-    os._exit(0)
-os.setsid()
-if pid_file is not None:
-    with open(pid_file, "w") as handle:
-        handle.write(f"{os.getpid()}\n")
-log = os.open(output or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-null = os.open(os.devnull, os.O_RDONLY)
-os.dup2(null, 0); os.dup2(log, 1); os.dup2(log, 2)
-os.execv(args[0], args)
-"""
+STAND_INS = Path(__file__).parent / "stand_ins"
+STAND_IN_RC_SUBR = (STAND_INS / "rc.subr").read_text()
+STAND_IN_SU = (STAND_INS / "su").read_text()
+STAND_IN_DAEMON = (STAND_INS / "daemon.py").read_text()
+"""The stand-ins for FreeBSD's rc.subr, su and daemon(8) (see the module docstring), shared with the switch tests."""
 
 # Records what reached the process: its arguments, the HOSTILE_* variables, its directory and nice level.
 RECORDER = (
