@@ -5,6 +5,7 @@ Every check talks only to this machine: TCP and HTTP checks go to
 """
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -13,11 +14,16 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
-from nixproc_disnix.errors import DeployError
+from nixproc_disnix.errors import DeployError, LogsError
 from nixproc_disnix.model.readiness import Readiness
+from nixproc_disnix.model.state_dirs import StateDirs
 
 
-def is_ready(readiness: Readiness, log_file: str | None = None) -> bool:
+LogText = Callable[[], str]
+"""Reads the process's output so far (for ``logLine`` checks)."""
+
+
+def is_ready(readiness: Readiness, log_text: LogText | None = None) -> bool:
     """One attempt of the check."""
     if readiness.tcp_port is not None:
         return _tcp_open(readiness.tcp_port, readiness.interval)
@@ -25,15 +31,17 @@ def is_ready(readiness: Readiness, log_file: str | None = None) -> bool:
         return _http_ok(readiness.http, readiness.interval)
     if readiness.command is not None:
         return _command_succeeds(readiness.command, readiness.timeout)
-    return _log_has_line(readiness.log_line or "", log_file)
+    if log_text is None:
+        raise DeployError("a logLine readiness check needs the process's output")
+    return re.search(readiness.log_line or "", log_text(), re.MULTILINE) is not None
 
 
 def wait_until_ready(
-    name: str, readiness: Readiness, log_file: str | None = None, clock: Callable[[], float] = time.monotonic
+    name: str, readiness: Readiness, log_text: LogText | None = None, clock: Callable[[], float] = time.monotonic
 ) -> None:
     """Poll the check every ``interval`` until it passes; a timeout is a :class:`DeployError` naming the process."""
     deadline = clock() + readiness.timeout
-    while not is_ready(readiness, log_file):
+    while not is_ready(readiness, log_text):
         if clock() >= deadline:
             raise DeployError(f"process '{name}' was not ready after {readiness.timeout} s ({describe(readiness)})")
         time.sleep(readiness.interval)
@@ -77,11 +85,43 @@ def _command_succeeds(command: list[str], timeout: float) -> bool:
         return False
 
 
-def _log_has_line(pattern: str, log_file: str | None) -> bool:
-    if log_file is None:
-        raise DeployError("a logLine readiness check needs the process's log file")
-    try:
-        with open(log_file, encoding="utf-8", errors="replace") as handle:
-            return any(re.search(pattern, line) for line in handle)
-    except FileNotFoundError:
-        return False
+
+def file_text(path: str) -> LogText:
+    """A reader of a log file that may not exist yet."""
+
+    def read() -> str:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            return ""
+
+    return read
+
+
+def process_output(process_manager: str, name: str, state_dirs: StateDirs, systemd_user: bool = False) -> LogText:
+    """A reader of what a deployed process has written so far, wherever its manager keeps it (``nixproc logs``)."""
+    from nixproc_disnix.logs import (
+        LogFiles,
+        LogSettings,
+        command_output,
+        find_log_file,
+        locate_log,
+        supervisord_logs,
+    )
+
+    def read() -> str:
+        settings = LogSettings(
+            backend=state_dirs.backend_settings(),
+            supervisord=supervisord_logs(os.environ.get("SUPERVISORD_CONF_DIR"), name),
+            systemd_user=systemd_user,
+        )
+        source = locate_log(process_manager, name, settings)
+        if isinstance(source, LogFiles):
+            try:
+                return file_text(find_log_file(source, name))()
+            except LogsError:
+                return ""
+        return b"".join(command_output(source, name, 100000, follow=False)).decode("utf-8", "replace")
+
+    return read

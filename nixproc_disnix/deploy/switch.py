@@ -30,6 +30,7 @@ from functools import partial
 from nixproc_disnix.backends.common.switcher import ProcessStatus, Report, SwitchContext, Switcher, switcher
 from nixproc_disnix.deploy.build import BuildRequest, build_profile
 from nixproc_disnix.deploy.plan import SwitchPlan, plan_switch
+from nixproc_disnix.deploy.readiness import LogText, process_output, wait_until_ready
 from nixproc_disnix.deploy.state import init_state
 from nixproc_disnix.dysnomia.users import add_group, add_user, delete_group, delete_user
 from nixproc_disnix.errors import DeployError
@@ -131,8 +132,12 @@ def _deploy(store: Store, options: SwitchOptions, path: str, record: Callable[[]
         add_indirect_root(store, os.path.dirname(options.profile))
         record()
 
+    def output_of(process: DeployedProcess) -> LogText:
+        return process_output(process.process_manager, process.name, options.state_dirs, options.user)
+
     init_state(options.state_dirs)
-    execute(plan, old, new, backend, record_generation, report, options.max_concurrent, options.start_timeout)
+    execute(plan, old, new, backend, record_generation, report, options.max_concurrent, options.start_timeout,
+            output_of)
     return plan
 
 
@@ -149,17 +154,23 @@ def execute(
     report: Report,
     max_concurrent: int = 1,
     start_timeout: float = START_TIMEOUT,
+    output_of: Callable[[DeployedProcess], LogText] | None = None,
 ) -> None:
     """Run ``plan``; ``record`` makes the new generation current once everything started.
 
-    Every completed step pushes its undo; on failure they run in reverse and
-    the error says whether the rollback was complete.
+    A process with a ``readiness`` check counts as started only once it
+    passes (``output_of`` reads its output for log-line checks), so its
+    dependents start after it is ready, and a timeout rolls back. Every
+    completed step pushes its undo; on failure they run in reverse and the
+    error says whether the rollback was complete.
     """
     undo: list[Undo] = []
 
     def start(process: DeployedProcess) -> None:
         backend.start(process)
         _wait_running(backend, process, start_timeout)
+        if process.readiness is not None:
+            wait_until_ready(process.name, process.readiness, output_of(process) if output_of else None)
 
     try:
         for group in plan.add_groups:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from nixproc_disnix.backends.common.backend import PROCESS_INFO_DIR, ProcessInfo
 from nixproc_disnix.errors import DeployError
 from nixproc_disnix.model.dysnomia_support import AccountFile, read_account_files
+from nixproc_disnix.model.readiness import Readiness
 
 
 class DeployedProcess(BaseModel):
@@ -28,6 +29,7 @@ class DeployedProcess(BaseModel):
     process_manager: str
     out_path: str
     dependencies: tuple[str, ...] = ()
+    readiness: Readiness | None = None
 
 
 class DeployedProfile(BaseModel):
@@ -66,6 +68,7 @@ def read_profile(path: str | None) -> DeployedProfile:
             process_manager=info.process_manager,
             out_path=out_path,
             dependencies=tuple(names_by_out[dependency] for dependency in info.dependencies if dependency in names_by_out),
+            readiness=info.readiness,
         )
         for name, (info, out_path) in infos.items()
     }

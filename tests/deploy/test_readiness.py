@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nixproc_disnix.deploy.readiness import is_ready, wait_until_ready
+from nixproc_disnix.deploy.readiness import file_text, is_ready, wait_until_ready
 from nixproc_disnix.errors import DeployError
 from nixproc_disnix.model.process import ProcessParams
 from nixproc_disnix.model.readiness import Readiness
@@ -73,10 +73,12 @@ def test_command() -> None:
 
 def test_log_line(tmp_path: Path) -> None:
     log = tmp_path / "nixproc-web.log"
-    check = Readiness(log_line=r"listening on \d+")
-    assert not is_ready(check, str(log))
+    check = Readiness(log_line=r"^listening on \d+$")
+    assert not is_ready(check, file_text(str(log)))
     log.write_text("starting\nlistening on 8080\n")
-    assert is_ready(check, str(log))
+    assert is_ready(check, file_text(str(log)))
+    with pytest.raises(DeployError, match="needs the process's output"):
+        is_ready(check)
 
 
 def test_timeout_names_the_process_and_the_check() -> None:
