@@ -86,7 +86,8 @@ class WebappsDeployment:
 
     def write_ids(self) -> None:
         (self.model.parent / "ids.nix").write_text(
-            "{ ids = { webappPorts = { webapp1 = %d; webapp2 = %d; }; }; }\n" % (self.ports["webapp1"], self.ports["webapp2"])
+            "{ ids = { webappPorts = { webapp1 = %d; webapp2 = %d; }; }; }\n"
+            % (self.ports["webapp1"], self.ports["webapp2"])
         )
 
     def move(self, name: str) -> int:
