@@ -57,7 +57,7 @@ class ConfigGenerator:
     settings: BackendSettings
     store_dir: str
     system: str = field(default_factory=default_system)
-    generated: dict[str, tuple[Generated, DerivationRequest]] = field(default_factory=dict)
+    generated: dict[str, tuple[Generated, DerivationRequest, str]] = field(default_factory=dict)
     _hashes: DrvHashes = field(init=False)
     _in_progress: set[str] = field(default_factory=set)
 
@@ -75,13 +75,13 @@ class ConfigGenerator:
                 self.generated[config_file] = self._generate(config_file)
             finally:
                 self._in_progress.discard(config_file)
-        generated, request = self.generated[config_file]
-        return generated, self.out_path(request)
+        generated, _, out_path = self.generated[config_file]
+        return generated, out_path
 
     def out_path(self, request: DerivationRequest) -> str:
         return instantiate_derivation(request, self._hashes).output_paths["out"]
 
-    def _generate(self, config_file: str) -> tuple[Generated, DerivationRequest]:
+    def _generate(self, config_file: str) -> tuple[Generated, DerivationRequest, str]:
         try:
             with open(config_file, "rb") as handle:
                 params = ProcessParams.parse_json(handle.read())
@@ -95,14 +95,15 @@ class ConfigGenerator:
             dependencies.append(Dependency(generated.name, out_path, dict(generated.passthru)))
         process = resolve(params, self.process_manager).model_copy(update={"dependencies": dependencies})
         generated = generate(self.process_manager, process, self.settings)
-        return generated, generated.derivation_request(self.system)
+        request = generated.derivation_request(self.system)
+        return generated, request, self.out_path(request)
 
     def realise(self, store: Store, config_files: Iterable[str]) -> str:
         """Write and build the outputs of ``config_files``: one file gives its output, several a profile."""
         tops = [self.process(path) for path in config_files]
         drv_paths = {
             self.out_path(request): store.add_derivation(instantiate_derivation(request, self._hashes))
-            for _, request in self.generated.values()
+            for _, request, _ in self.generated.values()
         }
         for drv_path in drv_paths.values():
             build(store, drv_path)

@@ -17,7 +17,6 @@ from nixproc_disnix.store.derivation import Derivation, DerivationOutput
 from nixproc_disnix.store.hashing import nix_bytes, parse_hash_algo, parse_hash_unprefixed
 from nixproc_disnix.store.paths import DEFAULT_STORE_DIR, parse_store_path
 
-_ESCAPES = str.maketrans({'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _UNESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
 V = TypeVar("V")
 
@@ -56,7 +55,9 @@ def parse_derivation(text: str, name: str, store_dir: str = DEFAULT_STORE_DIR) -
 
 
 def _quoted(s: str) -> str:
-    return f'"{s.translate(_ESCAPES)}"'
+    # Chained replaces run in C over the whole string; translate looks up every character.
+    escaped = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return f'"{escaped}"'
 
 
 def _unquoted_list(items: Iterable[str]) -> str:
