@@ -41,6 +41,8 @@ from nixproc_disnix.store.roots import add_indirect_root
 from nixproc_disnix.store.store import Store
 
 DEFAULT_PROFILE = "processes"
+SETTLE_TIME = 0.5
+"""Seconds after the last start at which every started process must still run."""
 START_TIMEOUT = 10.0
 """Seconds a started process may take to show up as running (a daemon writes its PID file after forking)."""
 
@@ -188,6 +190,7 @@ def execute(
             # A failed start may have left something behind: stopping it is part of the undo.
             _run_level(level, start, lambda process: (f"stop {process.name}", partial(backend.stop, process)),
                        undo, max_concurrent, undo_failed=True)
+        _confirm_running([process for level in plan.start for process in level], backend)
         record()
     except Exception as error:
         failures = _undo(undo, report)
@@ -232,6 +235,21 @@ def _wait_running(backend: Switcher, process: DeployedProcess, timeout: float) -
         if time.monotonic() >= deadline:
             raise DeployError(f"{process.name} was started but is not running")
         time.sleep(0.1)
+
+
+def _confirm_running(started: list[DeployedProcess], backend: Switcher) -> None:
+    """A moment after the last start, every started process must still run.
+
+    A process that dies right after starting (its port taken, a bad
+    configuration) first shows as running; like supervisord's ``startsecs``,
+    this catches it, once per switch rather than once per process.
+    """
+    if not started:
+        return
+    time.sleep(SETTLE_TIME)
+    for process in started:
+        if backend.status(process) is ProcessStatus.STOPPED:
+            raise DeployError(f"{process.name} was started but stopped again at once")
 
 
 def _undo(undo: list[Undo], report: Report) -> int:
