@@ -36,6 +36,7 @@ from nixproc_disnix.dysnomia.installed import modules_output
 from nixproc_disnix.errors import EvalError, ThrownError
 from nixproc_disnix.idassign.models import callable_value, nix_string, text
 from nixproc_disnix.image.init_state import init_state_script
+from nixproc_disnix.image.tools import python_environment, tools
 from nixproc_disnix.model.credentials import Credentials
 from nixproc_disnix.model.ids import Ids
 from nixproc_disnix.model.process import ManagedProcess
@@ -218,6 +219,17 @@ def _dysnomia_modules(ev: Any, pos: Any, arguments: Any) -> Attrs:
     return _generated_value(modules_output(), set())
 
 
+def _python_environment(ev: Any, pos: Any, arguments: Any) -> Attrs:
+    """``pythonEnvironment {}``: links to this installation's Python packages, what our tools run with."""
+    return _generated_value(python_environment(), set())
+
+
+def _tools(ev: Any, pos: Any, environment: Any) -> Attrs:
+    """``tools environment``: our console scripts, run with the packages of ``environment`` (a derivation)."""
+    converter = _Converter(ev)
+    return _generated_value(tools(converter.string(environment)), converter.context)
+
+
 def native_module() -> Attrs:
     """The value of ``nixproc/native.nix`` in our evaluator."""
     return native_functions("nixproc", {
@@ -228,4 +240,6 @@ def native_module() -> Attrs:
         "profileName": (1, _profile_name),
         "dysnomiaModules": (1, _dysnomia_modules),
         "imageInitState": (1, _image_init_state),
+        "pythonEnvironment": (1, _python_environment),
+        "tools": (1, _tools),
     })

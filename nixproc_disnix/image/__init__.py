@@ -4,7 +4,8 @@
 (the docker-archive ``docker load`` reads), ``host_closure`` (what host
 files a ``--pkgs host`` package needs at run time: link targets, shared
 libraries, interpreters), ``accounts`` (``/etc/passwd`` and friends for the
-image), ``init_state`` (its state directories, made at build time) and
-``build`` (the ``builtin:nixproc-docker-image`` builder tying
-them together).
+image), ``init_state`` (its state directories, made at build time),
+``tools`` (our console scripts as packages, for images that redeploy),
+``store_registration`` (our store's database for what an image holds) and
+``build`` (the ``builtin:nixproc-docker-image`` builder tying them together).
 """

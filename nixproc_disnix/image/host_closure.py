@@ -27,6 +27,7 @@ import re
 import stat
 import subprocess
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Container, Iterable, Mapping
 
 from nixproc_disnix.errors import BuildError
@@ -103,35 +104,44 @@ class HostClosure:
         something asked for it.
         """
         while self._queue:
-            path, wanted_by, required, scan = self._queue.popleft()
-            if path in self.tree or path in self._excluded or path == "/" or self._in_store(path):
-                continue
-            parent, name = os.path.split(path)
-            real = os.path.join(os.path.realpath(parent), name)
-            if real != path:
-                self.tree[path] = Symlink(real)
-                self._want(real, wanted_by, required, scan)
-                continue
-            try:
-                st = os.lstat(path)
-            except OSError as error:
-                if required:
-                    raise BuildError(f"host file '{path}', needed by '{wanted_by}', is missing: {error.strerror}") \
-                        from None
-                continue
-            if stat.S_ISLNK(st.st_mode):
-                target = os.readlink(path)
-                self.tree[path] = Symlink(target)
-                self._want(os.path.join(parent, target), path, required, scan)
-            elif stat.S_ISDIR(st.st_mode):
-                self.tree[path] = Directory(stat.S_IMODE(st.st_mode))
-                for child in sorted(os.listdir(path)):
-                    self._want(os.path.join(path, child), wanted_by, required=False)
-            elif stat.S_ISREG(st.st_mode):
-                self.tree[path] = RegularFile(path, stat.S_IMODE(st.st_mode))
-                if scan:
-                    for needed, needed_scan in self._needs(path, st.st_mode, required):
-                        self._want(needed, path, required, needed_scan)
+            files: list[tuple[str, int, bool]] = []
+            while self._queue:
+                self._take(*self._queue.popleft(), files)
+            # Finding what the files of this round need runs a program per file: in parallel, results in order.
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+                needs = list(pool.map(lambda file: self._needs(*file), files))
+            for (path, _, required), needed in zip(files, needs, strict=True):
+                for needed_path, scan in needed:
+                    self._want(needed_path, path, required, scan)
+
+    def _take(self, path: str, wanted_by: str, required: bool, scan: bool, files: list[tuple[str, int, bool]]) -> None:
+        """Add ``path`` (and queue what it leads to); a regular file to ``scan`` goes to ``files``."""
+        if path in self.tree or path in self._excluded or path == "/" or self._in_store(path):
+            return
+        parent, name = os.path.split(path)
+        real = os.path.join(os.path.realpath(parent), name)
+        if real != path:
+            self.tree[path] = Symlink(real)
+            self._want(real, wanted_by, required, scan)
+            return
+        try:
+            st = os.lstat(path)
+        except OSError as error:
+            if required:
+                raise BuildError(f"host file '{path}', needed by '{wanted_by}', is missing: {error.strerror}") from None
+            return
+        if stat.S_ISLNK(st.st_mode):
+            target = os.readlink(path)
+            self.tree[path] = Symlink(target)
+            self._want(os.path.join(parent, target), path, required, scan)
+        elif stat.S_ISDIR(st.st_mode):
+            self.tree[path] = Directory(stat.S_IMODE(st.st_mode))
+            for child in sorted(os.listdir(path)):
+                self._want(os.path.join(path, child), wanted_by, required=False)
+        elif stat.S_ISREG(st.st_mode):
+            self.tree[path] = RegularFile(path, stat.S_IMODE(st.st_mode))
+            if scan:
+                files.append((path, st.st_mode, required))
 
     def _needs(self, path: str, mode: int, required: bool) -> list[tuple[str, bool]]:
         """What running or loading the file at ``path`` takes: its libraries and loader, or its interpreter.

@@ -18,7 +18,7 @@ from graphlib import TopologicalSorter
 from collections.abc import Iterable, Mapping
 
 from nixproc_disnix.errors import BuildError, EvalError
-from nixproc_disnix.image import accounts, build as docker_image
+from nixproc_disnix.image import accounts, build as docker_image, store_registration
 from nixproc_disnix.store import generated_files, profile_env
 from nixproc_disnix.store.derivation import Derivation
 from nixproc_disnix.store.hashing import Hash, hash_bytes, hash_file
@@ -161,6 +161,9 @@ def _run_builder(store: Store, drv_path: str, drv: Derivation) -> None:
         return
     if drv.builder == accounts.BUILDER:
         accounts.build_accounts(drv, drv.outputs["out"].path)
+        return
+    if drv.builder == store_registration.BUILDER:
+        store_registration.build_registration(store, drv, drv.outputs["out"].path)
         return
     if drv.builder == docker_image.BUILDER:
         docker_image.build_image(store, drv, drv.outputs["out"].path, store.log_path(drv_path))

@@ -261,9 +261,9 @@ class Store:
             )
         return path
 
-    def register(self, registrations: Iterable[PathRegistration]) -> None:
-        """Mark paths valid with their references, all or none."""
-        now = int(time.time())
+    def register(self, registrations: Iterable[PathRegistration], registration_time: int | None = None) -> None:
+        """Mark paths valid with their references, all or none; registered now unless a time is given."""
+        now = int(time.time()) if registration_time is None else registration_time
         with self._transaction():
             for reg in registrations:
                 self._db.execute(

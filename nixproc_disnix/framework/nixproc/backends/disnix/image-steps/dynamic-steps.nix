@@ -1,0 +1,1 @@
+[ ./disnix.nix ./disnix-dynamic.nix ]

@@ -1,0 +1,1 @@
+[ ./s6-rc.nix ./s6-rc-dynamic.nix ]

@@ -1,0 +1,1 @@
+[ ./supervisord.nix ./supervisord-dynamic.nix ]

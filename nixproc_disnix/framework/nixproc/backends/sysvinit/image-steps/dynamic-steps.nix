@@ -1,0 +1,1 @@
+[ ./sysvinit.nix ./sysvinit-dynamic.nix ]
