@@ -10,7 +10,8 @@ import click
 from ..errors import DeployError
 from ..model.process import PROCESS_MANAGERS
 from .common import fail, run
-from .options import pkgs_option
+from .options import pkgs_option, quiet_option
+from .progress import ProgressDisplay
 from .state_dirs import state_dir_options, state_dirs
 
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -75,12 +76,13 @@ def _option_name(parameter: str) -> str:
 @click.option("--depth-first", is_flag=True, help="Passed to disnix-env.")
 @click.option("--deploy-state", is_flag=True, help="Passed to disnix-env.")
 @click.option("--show-trace", is_flag=True, help="Show where an evaluation error came from.")
+@quiet_option
 def nixproc_disnix_env(model: str | None, services: str | None, infrastructure: str | None, distribution: str | None,
                        process_manager: str | None, targets: tuple[str, ...], target_process_manager: str,
                        output_dir: str | None, extra_params: str | None, pkgs: str, include: tuple[str, ...],
                        store_dir: str | None, local: bool, dry_run: bool, profile: str,
                        coordinator_profile_path: str | None, target_property: str | None,
-                       max_concurrent: int | None, show_trace: bool, **options: Any) -> None:
+                       max_concurrent: int | None, show_trace: bool, quiet: bool, **options: Any) -> None:
     """Deploy the processes model MODEL (or -s/-i/-d Disnix models) with disnix-env, or on this machine.
 
     Without Disnix (or with --local) the targets must be this machine.
@@ -128,16 +130,32 @@ def nixproc_disnix_env(model: str | None, services: str | None, infrastructure: 
     if program is None and elsewhere:
         fail(DeployError("-P, -A and -D need Disnix (disnix-env is not installed here)"))
 
-    def report(line: str) -> None:
-        click.echo(line, err=True)
-
     def work() -> int | str:
         with open_store(store_dir) as store:
             if program is not None:
                 return run_disnix_env(program, store, request)
-            return local_disnix_env(store, request, os.environ, report)
+            with ProgressDisplay(quiet) as display:
+                # Each (de)activation is reported as Disnix does; plain step lines would repeat it.
+                progress = display if display.animated else None
+                return local_disnix_env(store, request, os.environ, display.report, progress)
 
     result = run(work, show_trace)
     if isinstance(result, int):
         sys.exit(result)
     click.echo(result, nl=False)
+
+
+@click.command("simulate-targets", context_settings={**_CONTEXT, "ignore_unknown_options": True})
+@click.option("--target", "targets", multiple=True, required=True, help="A target to simulate (repeatable).")
+@click.option("--inside", is_flag=True, hidden=True)
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def simulate_targets(targets: tuple[str, ...], inside: bool, command: tuple[str, ...]) -> None:
+    """Run COMMAND with the targets simulated on this machine, each in a network namespace of its own.
+
+    COMMAND (e.g. nixproc-disnix-env with an infrastructure whose hostnames are
+    the targets' names) runs in the harness's own namespaces, unreachable from
+    this machine's network; every process left in a target is killed afterwards.
+    """
+    from ..disnix import simulation
+
+    sys.exit(run(lambda: (simulation.inside if inside else simulation.simulate)(targets, command)))

@@ -27,6 +27,7 @@ class LazyGroup(click.Group):
         "generate-config": "nixproc_disnix.cli.generate_config:generate_config",
         "graph": "nixproc_disnix.cli.graph:graph",
         "id-assign": "nixproc_disnix.cli.idassign:nixproc_id_assign",
+        "simulate-targets": "nixproc_disnix.cli.disnix_env:simulate_targets",
         "logs": "nixproc_disnix.cli.logs:logs",
     }
 

@@ -1,7 +1,7 @@
 """Deploy a manifest to this machine with our Dysnomia modules, Disnix-style (SPEC §7.4), and keep its generations.
 
 What ``disnix-deploy`` does on a network, done here for the targets that
-are this machine: take the machine's deployment lock, ``lock`` every
+are this machine (or simulated on it, :mod:`.simulation`): take the machine's deployment lock, ``lock`` every
 deployed service, deactivate the obsolete mappings and activate the new
 ones in the planned order (independent ones at the same time), ``unlock``,
 and record the manifest as a new generation of the coordinator profile.
@@ -30,6 +30,7 @@ from nixproc_disnix.backends.common.switcher import ProcessStatus, Report
 from nixproc_disnix.deploy.plan import SwitchPlan
 from nixproc_disnix.deploy.switch import execute
 from nixproc_disnix.disnix.manifest import foreign_targets, this_machine
+from nixproc_disnix.disnix.simulation import simulated_targets
 from nixproc_disnix.disnix.transition import deployed_profile, plan_transition
 from nixproc_disnix.dysnomia.installed import MODULES_DIR
 from nixproc_disnix.dysnomia.invoke import Invocation, invoke, module_environment
@@ -38,6 +39,7 @@ from nixproc_disnix.errors import DeployError
 from nixproc_disnix.model.deployed_profile import DeployedProcess, DeployedProfile
 from nixproc_disnix.model.disnix import Manifest, ServiceMapping
 from nixproc_disnix.model.profile import Generation
+from nixproc_disnix.progress import Progress
 from nixproc_disnix.store import profiles
 from nixproc_disnix.store.roots import add_indirect_root
 from nixproc_disnix.store.store import Store
@@ -57,7 +59,8 @@ class Coordinator:
     """How deployments run: the profile, what to skip (``--no-*``), concurrency, and the modules' environment.
 
     ``environment`` is what every module starts from (the caller's, plus
-    our store); ``modules_path`` is ``DYSNOMIA_MODULES_PATH``.
+    our store); ``modules_path`` is ``DYSNOMIA_MODULES_PATH``; ``progress``
+    hears of each service deactivated (a ``stop`` step) and activated (``start``).
     """
 
     profile: str
@@ -67,6 +70,7 @@ class Coordinator:
     upgrade: bool = True
     record: bool = True
     max_concurrent: int = field(default_factory=lambda: os.cpu_count() or 1)
+    progress: Progress | None = None
 
 
 def read_manifest(path: str) -> Manifest:
@@ -106,21 +110,28 @@ def machine_lock(environment: Mapping[str, str]) -> Iterator[None]:
 
 def run_activity(manifest: Manifest, mapping: ServiceMapping, activity: str, coordinator: Coordinator,
                  report: Report) -> None:
-    """Carry out ``activity`` on one mapping of ``manifest`` with its container's module and properties."""
+    """Carry out ``activity`` on one mapping of ``manifest`` with its container's module and properties.
+
+    On a simulated target the module runs in the target's network namespace,
+    with a Dysnomia state directory of the target's own.
+    """
     service = manifest.services[mapping.service]
     container = manifest.container_of(mapping)
     modules_path = list(coordinator.modules_path)
     if container.provider is not None:
         modules_path.insert(0, os.path.join(manifest.services[container.provider].pkg, MODULES_DIR))
+    environment = module_environment(container.properties, coordinator.environment, keep_caller=True)
+    namespace = simulated_targets(coordinator.environment).get(manifest.targets[mapping.target].address)
+    if namespace is not None:
+        environment["DYSNOMIA_STATEDIR"] = os.path.join(default_state_dir(coordinator.environment), namespace)
     if activity in ("activate", "deactivate"):
         report(f"[target: {mapping.target}]: {activity} {mapping.service} ({service.type} in {mapping.container})")
     invoke(
-        Invocation(
-            module=service.type, activity=activity, component=service.pkg, container=mapping.container,
-            environment=module_environment(container.properties, coordinator.environment, keep_caller=True),
-        ),
+        Invocation(module=service.type, activity=activity, component=service.pkg, container=mapping.container,
+                   environment=environment),
         modules_path,
         report,
+        wrapper=() if namespace is None else ("ip", "netns", "exec", namespace),
     )
 
 
@@ -178,11 +189,12 @@ def transition(
     record: Callable[[], object], report: Report, dry_run: bool = False,
 ) -> SwitchPlan:
     """Go from the deployed ``old`` to ``new``; ``record`` runs once everything is activated."""
-    foreign = foreign_targets(new, this_machine()) + foreign_targets(old, this_machine())
+    reachable = this_machine() | frozenset(simulated_targets(coordinator.environment))
+    foreign = foreign_targets(new, reachable) + foreign_targets(old, reachable)
     if foreign:
         raise DeployError(
             f"target {', '.join(sorted(set(foreign)))} is not this machine; without Disnix, nixproc-disnix-env "
-            "deploys only to this machine (install Disnix to deploy to others)"
+            "deploys only to this machine and to simulated targets (install Disnix to deploy to others)"
         )
     current = old if coordinator.upgrade else Manifest()
     plan = plan_transition(current, new, new_path, old_path)
@@ -194,7 +206,7 @@ def transition(
         switcher = DysnomiaSwitcher(current, new, coordinator, report)
         try:
             execute(plan, deployed_profile(current, old_path), deployed_profile(new, new_path), switcher, record,
-                    report, coordinator.max_concurrent)
+                    report, coordinator.max_concurrent, progress=coordinator.progress)
         except BaseException:
             if coordinator.lock:
                 unlock(current, coordinator, report)

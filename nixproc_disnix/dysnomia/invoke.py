@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from nixproc_disnix.dysnomia.installed import MODULE_PROGRAM
 from nixproc_disnix.dysnomia.module import ModuleCall, Report, default_state_dir
 from nixproc_disnix.dysnomia.modules import MODULE_TYPES, run_module
 from nixproc_disnix.errors import DeployError
@@ -97,18 +98,23 @@ class Invocation:
     environment: Mapping[str, str]
 
 
-def invoke(invocation: Invocation, modules_path: Sequence[str], report: Report) -> None:
-    """Carry out ``invocation``; a failing module raises ``DeployError``."""
+def invoke(invocation: Invocation, modules_path: Sequence[str], report: Report, wrapper: Sequence[str] = ()) -> None:
+    """Carry out ``invocation``; a failing module raises ``DeployError``.
+
+    ``wrapper`` is a command the module runs under (e.g. ``ip netns exec
+    NAME``); then even one of ours runs as a program, ``nixproc-dysnomia-module``.
+    """
     executable = find_module(invocation.module, modules_path)
     call = ModuleCall(
         type=os.path.basename(executable) if executable else invocation.module, activity=invocation.activity,
         component=invocation.component, container=invocation.container, environment=invocation.environment,
         report=report,
     )
-    if executable is None:
+    if executable is None and not wrapper:
         run_module(call)
-    else:
-        call.run([executable, invocation.activity, invocation.component, invocation.container])
+        return
+    program = [executable] if executable else [MODULE_PROGRAM, invocation.module]
+    call.run([*wrapper, *program, invocation.activity, invocation.component, invocation.container])
 
 
 def command_invocation(
