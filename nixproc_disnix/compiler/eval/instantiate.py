@@ -28,8 +28,13 @@ class EvalRequest:
 
 
 def make_evaluator(include: list[str]) -> Evaluator:
+    """An evaluator with ``-I``/``NIX_PATH``, then our nix-processmgmt framework, so models evaluate as they build."""
+    from ...framework import install, search_path_entry
+
     entries = list(include) + os.environ.get("NIX_PATH", "").split(":")
-    return Evaluator(search_path=parse_search_path(entries))
+    ev = Evaluator(search_path=[*parse_search_path(entries), search_path_entry()])
+    install(ev)
+    return ev
 
 
 def auto_args(ev: Evaluator, request: EvalRequest) -> Attrs:
