@@ -1,15 +1,19 @@
 """``nixproc-build``: build a processes model's deployment profile and print its store path."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import EvalError
 from ..model.process import PROCESS_MANAGERS
 from .common import fail, run
-from .options import pkgs_option
+from .options import pkgs_option, quiet_option
+from .progress import ProgressDisplay
 from .state_dirs import state_dir_options, state_dirs
+
+if TYPE_CHECKING:
+    from ..model.results import BuildResult
 
 
 @click.command("nixproc-build", context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,28 +29,29 @@ from .state_dirs import state_dir_options, state_dirs
 @click.option("-o", "--out-link", default="result", show_default=True, help="Link to the result.")
 @click.option("--no-out-link", is_flag=True, help="Do not create the result link.")
 @click.option("--show-trace", is_flag=True, help="Show where an evaluation error came from.")
+@quiet_option
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as JSON: the profile's store path, the result link, the store paths built.")
 def nixproc_build(model: str | None, process_manager: str | None, undeploy: bool, extra_params: str | None,
                   pkgs: str, include: tuple[str, ...], store_dir: str | None, out_link: str, no_out_link: bool,
-                  show_trace: bool, **options: Any) -> None:
+                  show_trace: bool, quiet: bool, as_json: bool, **options: Any) -> None:
     """Build the processes model MODEL for a process manager and print the profile's store path."""
     if process_manager is None:
         fail(EvalError("No process manager specified!"))
     if not undeploy and not model:
         fail(EvalError("No processes expression provided!"))
+    dirs = state_dirs(options)
 
-    def build() -> str:
-        from ..deploy.build import BuildRequest, build_profile
-        from ..store.roots import make_out_link
+    def build() -> BuildResult:
+        from ..deploy.build import BuildRequest, build_profile_result
         from ..store.store import open_store
 
         request = BuildRequest(
-            process_manager=process_manager, model=None if undeploy else model, state_dirs=state_dirs(options),
+            process_manager=process_manager, model=None if undeploy else model, state_dirs=dirs,
             extra_params=extra_params, pkgs=pkgs, include=include,
         )
-        with open_store(store_dir) as store:
-            result = build_profile(store, request)
-            if not no_out_link:
-                make_out_link(store, out_link, result)
-        return result
+        with open_store(store_dir) as store, ProgressDisplay(quiet) as display:
+            return build_profile_result(store, request, None if no_out_link else out_link, display)
 
-    click.echo(run(build, show_trace))
+    result = run(build, show_trace)
+    click.echo(result.render_json() if as_json else result.profile, nl=not as_json)

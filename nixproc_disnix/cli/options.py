@@ -12,3 +12,9 @@ pkgs_option = click.option(
          "on the search path, or placeholders that build nothing.",
 )
 """``--pkgs host|nix|stub`` (env ``NIXPROC_PKGS``): pass the value to ``nixproc_disnix.pkgs.attach_pkgs``."""
+
+quiet_option = click.option(
+    "--quiet", is_flag=True,
+    help="Show no progress (no bars, no step lines), only warnings, process output and errors.",
+)
+"""``--quiet``: pass the value to :class:`nixproc_disnix.cli.progress.ProgressDisplay`."""

@@ -17,7 +17,8 @@ import click
 from ..errors import DeployError, EvalError
 from ..model.process import PROCESS_MANAGERS
 from .common import fail, run
-from .options import pkgs_option
+from .options import pkgs_option, quiet_option
+from .progress import ProgressDisplay
 from .state_dirs import state_dir_options, state_dirs
 
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -33,10 +34,13 @@ MANAGER_OPTIONS: dict[str, Decorator] = {
 
 GENERATION_OPERATIONS = ("undeploy", "rollback", "switch_generation", "list_generations", "delete_generations",
                          "delete_all_generations")
+DEPLOYING_OPERATIONS = (None, "undeploy", "rollback", "switch_generation")
+"""The operations that deploy something (None: the model given), whose plan ``--json`` prints."""
 
 
 def _deployment_options(process_manager: str) -> Decorator:
-    """Options switch and deploy share: profiles, directories, the manager's extra, store, concurrency, dry run."""
+    """Options switch and deploy share: profiles, directories, the manager's extra, store, concurrency, dry run,
+    how progress and the result are shown."""
     options: list[Decorator] = [
         click.option("-p", "--profile", default="processes", show_default=True,
                      help="Name of the profile (in NIX_USER_PROFILE_DIR, else $NIX_STATE_DIR/profiles, else the "
@@ -48,6 +52,10 @@ def _deployment_options(process_manager: str) -> Decorator:
         click.option("--max-concurrent", type=click.IntRange(min=1),
                      help="How many independent processes to start or stop at once (default: the CPU count)."),
         click.option("--dry-run", is_flag=True, help="Print what the switch would do, and change nothing."),
+        quiet_option,
+        click.option("--json", "as_json", is_flag=True,
+                     help="Print the switch's plan as JSON: processes stopped, started, restarted and left "
+                          "unchanged, accounts added and deleted."),
     ]
 
     def apply(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -58,34 +66,36 @@ def _deployment_options(process_manager: str) -> Decorator:
     return apply
 
 
-def _report(line: str) -> None:
-    click.echo(line, err=True)
-
-
 def _run_deployment(process_manager: str, profile: str, store_dir: str | None, dry_run: bool, show_trace: bool,
-                    options: dict[str, Any], operation: Callable[[Any, Any], Any]) -> None:
-    """Open the store, turn the shared options into ``SwitchOptions``, run ``operation(store, options)``.
+                    options: dict[str, Any], operation: Callable[[Any, Any, Any], Any]) -> None:
+    """Open the store, turn the shared options into ``SwitchOptions``, run ``operation(store, options, report)``.
 
-    ``operation`` returns a plan (printed with ``--dry-run``) or the text to print.
+    ``operation`` returns a plan (printed with ``--dry-run``, or as JSON with
+    ``--json``) or the text to print.
     """
     dirs = state_dirs(options)
     old_profile = options.pop("old_profile")
     extras = {name: options.pop(name) for name in ("runlevel", "user", "enable_at_boot") if name in options}
     max_concurrent = options.pop("max_concurrent")
+    quiet = options.pop("quiet")
+    as_json = options.pop("as_json")
 
     def work() -> str:
         from ..deploy.plan import SwitchPlan, render_plan
         from ..deploy.switch import SwitchOptions, profile_link
+        from ..model.results import SwitchResult
         from ..store.store import open_store
 
-        with open_store(store_dir) as store:
+        with open_store(store_dir) as store, ProgressDisplay(quiet) as display:
             switch_options = SwitchOptions(
                 process_manager=process_manager, profile=profile_link(store, profile), old_profile=old_profile,
-                state_dirs=dirs, dry_run=dry_run, **extras,
+                state_dirs=dirs, dry_run=dry_run, progress=display, **extras,
                 **({"max_concurrent": max_concurrent} if max_concurrent else {}),
             )
-            result = operation(store, switch_options)
+            result = operation(store, switch_options, display.report)
         if isinstance(result, SwitchPlan):
+            if as_json:
+                return SwitchResult.of_plan(result, process_manager, dry_run).render_json()
             return render_plan(result) if dry_run else ""
         return str(result)
 
@@ -118,9 +128,11 @@ def switch_command(process_manager: str) -> click.Command:
         operation = chosen[0] if chosen else None
         if operation is None and not model:
             fail(EvalError("No processes expression provided!"))
+        if options["as_json"] and operation not in DEPLOYING_OPERATIONS:
+            fail(DeployError(f"--json prints a deployment's plan; --{operation.replace('_', '-')} deploys nothing"))
         values = {name: options.pop(name) for name in GENERATION_OPERATIONS}
 
-        def perform(store: Any, switch_options: Any) -> Any:
+        def perform(store: Any, switch_options: Any, report: Any) -> Any:
             from ..deploy import switch
             from ..deploy.build import BuildRequest
             from ..model.profile import render_generations
@@ -132,11 +144,11 @@ def switch_command(process_manager: str) -> click.Command:
                     process_manager=process_manager, model=None if operation else model,
                     state_dirs=switch_options.state_dirs, extra_params=extra_params, pkgs=pkgs, include=include,
                 )
-                return switch.switch(store, switch_options, request, _report)
+                return switch.switch(store, switch_options, request, report)
             if operation == "rollback":
-                return switch.rollback(store, switch_options, _report)
+                return switch.rollback(store, switch_options, report)
             if operation == "switch_generation":
-                return switch.switch_to_generation(store, switch_options, values["switch_generation"], _report)
+                return switch.switch_to_generation(store, switch_options, values["switch_generation"], report)
             if operation == "list_generations":
                 return render_generations(profiles.list_generations(link))
             removed = (profiles.delete_all_generations(link) if operation == "delete_all_generations"
@@ -159,10 +171,10 @@ def deploy_command(process_manager: str) -> click.Command:
         if not path:
             fail(DeployError("No profile path was provided!"))
 
-        def perform(store: Any, switch_options: Any) -> Any:
+        def perform(store: Any, switch_options: Any, report: Any) -> Any:
             from ..deploy.switch import deploy_path
 
-            return deploy_path(store, switch_options, path, _report)
+            return deploy_path(store, switch_options, path, report)
 
         _run_deployment(process_manager, profile, store_dir, dry_run, False, options, perform)
 

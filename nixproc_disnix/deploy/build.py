@@ -21,9 +21,12 @@ from nixproc_disnix.errors import EvalError
 from nixproc_disnix.framework import install, search_path_entry
 from nixproc_disnix.idassign.models import eval_extra_params, nix_string, text
 from nixproc_disnix.model.process import PROCESS_MANAGERS
+from nixproc_disnix.model.results import BuildResult
 from nixproc_disnix.model.state_dirs import StateDirs
 from nixproc_disnix.pkgs import DEFAULT_RESOLVER, attach_pkgs, pkgs_value
+from nixproc_disnix.progress import Progress, StepLog
 from nixproc_disnix.store.builder import build
+from nixproc_disnix.store.roots import make_out_link
 from nixproc_disnix.store.store import Store
 
 
@@ -80,6 +83,17 @@ def profile_derivation(store: Store, request: BuildRequest) -> str:
     return text(ev.force(profile["drvPath"]))
 
 
-def build_profile(store: Store, request: BuildRequest) -> str:
-    """Build the model's deployment profile; its store path."""
-    return build(store, profile_derivation(store, request))["out"]
+def build_profile(store: Store, request: BuildRequest, progress: Progress | None = None) -> str:
+    """Build the model's deployment profile; its store path. ``progress`` hears of each derivation built."""
+    return build(store, profile_derivation(store, request), progress)["out"]
+
+
+def build_profile_result(store: Store, request: BuildRequest, out_link: str | None,
+                         progress: Progress | None = None) -> BuildResult:
+    """:func:`build_profile`, linked from ``out_link`` (None: no link), saying which store paths it built."""
+    log = StepLog(progress)
+    profile = build_profile(store, request, log)
+    if out_link is not None:
+        make_out_link(store, out_link, profile)
+    built = sorted(path for drv_path in log.finished("build") for path in store.derivation_outputs(drv_path).values())
+    return BuildResult(profile=profile, out_link=None if out_link is None else os.path.abspath(out_link), built=built)

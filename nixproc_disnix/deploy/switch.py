@@ -36,6 +36,7 @@ from nixproc_disnix.dysnomia.users import add_group, add_user, delete_group, del
 from nixproc_disnix.errors import DeployError
 from nixproc_disnix.model.deployed_profile import DeployedProcess, DeployedProfile, read_profile
 from nixproc_disnix.model.state_dirs import StateDirs
+from nixproc_disnix.progress import PhaseCounter, Progress
 from nixproc_disnix.store import profiles
 from nixproc_disnix.store.roots import add_indirect_root
 from nixproc_disnix.store.store import Store
@@ -49,7 +50,10 @@ START_TIMEOUT = 10.0
 
 @dataclass(frozen=True)
 class SwitchOptions:
-    """How to deploy: the manager, the profile link (``<profile dir>/<name>``), directories, extras."""
+    """How to deploy: the manager, the profile link (``<profile dir>/<name>``), directories, extras.
+
+    ``progress`` hears of each derivation built, each process stopped and started.
+    """
 
     process_manager: str
     profile: str
@@ -61,6 +65,7 @@ class SwitchOptions:
     max_concurrent: int = field(default_factory=lambda: os.cpu_count() or 1)
     dry_run: bool = False
     start_timeout: float = START_TIMEOUT
+    progress: Progress | None = None
 
 
 def profile_dir(store: Store) -> str:
@@ -83,7 +88,7 @@ def profile_link(store: Store, name: str = DEFAULT_PROFILE) -> str:
 def switch(store: Store, options: SwitchOptions, request: BuildRequest, report: Report) -> SwitchPlan:
     """Build ``request`` (``model`` None: the empty configuration, i.e. undeploy) and deploy the result."""
     switcher_of(options, report)  # an unsupported manager fails before the build
-    return deploy_path(store, options, build_profile(store, request), report)
+    return deploy_path(store, options, build_profile(store, request, options.progress), report)
 
 
 def deploy_path(store: Store, options: SwitchOptions, path: str, report: Report) -> SwitchPlan:
@@ -139,7 +144,7 @@ def _deploy(store: Store, options: SwitchOptions, path: str, record: Callable[[]
 
     init_state(options.state_dirs)
     execute(plan, old, new, backend, record_generation, report, options.max_concurrent, options.start_timeout,
-            output_of)
+            output_of, options.progress)
     return plan
 
 
@@ -157,6 +162,7 @@ def execute(
     max_concurrent: int = 1,
     start_timeout: float = START_TIMEOUT,
     output_of: Callable[[DeployedProcess], LogText] | None = None,
+    progress: Progress | None = None,
 ) -> None:
     """Run ``plan``; ``record`` makes the new generation current once everything started.
 
@@ -164,15 +170,23 @@ def execute(
     passes (``output_of`` reads its output for log-line checks), so its
     dependents start after it is ready, and a timeout rolls back. Every
     completed step pushes its undo; on failure they run in reverse and the
-    error says whether the rollback was complete.
+    error says whether the rollback was complete. ``progress`` hears of
+    each stop and start (the undo steps are only reported).
     """
     undo: list[Undo] = []
+    stopping = PhaseCounter(progress, "stop", sum(map(len, plan.stop)))
+    starting = PhaseCounter(progress, "start", sum(map(len, plan.start)))
+
+    def stop(process: DeployedProcess) -> None:
+        with stopping.step(process.name):
+            backend.stop(process)
 
     def start(process: DeployedProcess) -> None:
-        backend.start(process)
-        _wait_running(backend, process, start_timeout)
-        if process.readiness is not None:
-            wait_until_ready(process.name, process.readiness, output_of(process) if output_of else None)
+        with starting.step(process.name):
+            backend.start(process)
+            _wait_running(backend, process, start_timeout)
+            if process.readiness is not None:
+                wait_until_ready(process.name, process.readiness, output_of(process) if output_of else None)
 
     try:
         for group in plan.add_groups:
@@ -182,7 +196,7 @@ def execute(
             if add_user(user, report):
                 undo.append((f"delete user {user.name}", partial(delete_user, user)))
         for level in plan.stop:
-            _run_level(level, backend.stop, lambda process: (f"start {process.name}", partial(backend.start, process)),
+            _run_level(level, stop, lambda process: (f"start {process.name}", partial(backend.start, process)),
                        undo, max_concurrent, undo_failed=False)
         backend.activate(new, old)
         undo.append(("activate the previous profile", partial(backend.activate, old, new)))

@@ -49,6 +49,7 @@ from nixproc_disnix.model.profile import render_generations
 from nixproc_disnix.model.services import Target
 from nixproc_disnix.model.state_dirs import StateDirs
 from nixproc_disnix.pkgs import DEFAULT_RESOLVER
+from nixproc_disnix.progress import Progress
 from nixproc_disnix.store import profiles
 from nixproc_disnix.store.store import STORE_DIR_ENV, Store
 
@@ -163,14 +164,15 @@ def run_disnix_env(program: str, store: Store, request: DisnixEnvRequest) -> int
             raise DeployError(f"cannot run {program}: {error.strerror}") from None
 
 
-def local_disnix_env(store: Store, request: DisnixEnvRequest, environment: Mapping[str, str], report: Report) -> str:
+def local_disnix_env(store: Store, request: DisnixEnvRequest, environment: Mapping[str, str], report: Report,
+                     progress: Progress | None = None) -> str:
     """Carry out ``request`` on this machine, modules running in ``environment`` (the caller's); what to print
-    (the steps of a dry run, the generations listed)."""
+    (the steps of a dry run, the generations listed). ``progress`` hears of each (de)activation."""
     coordinator = deploy.Coordinator(
         profile=deploy.coordinator_profile(store, request.profile, request.coordinator_profile_path),
         environment={**environment, STORE_DIR_ENV: store.store_dir},
         modules_path=search_path(environment.get("DYSNOMIA_MODULES_PATH")),
-        lock=request.lock, upgrade=request.upgrade, record=request.record,
+        lock=request.lock, upgrade=request.upgrade, record=request.record, progress=progress,
         **({"max_concurrent": request.max_concurrent} if request.max_concurrent else {}),
     )
     if request.operation == "list_generations":

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 
 from nixproc_disnix.errors import BuildError, EvalError
 from nixproc_disnix.image import accounts, build as docker_image, store_registration
+from nixproc_disnix.progress import PhaseCounter, Progress
 from nixproc_disnix.store import generated_files, profile_env
 from nixproc_disnix.store.derivation import Derivation
 from nixproc_disnix.store.hashing import Hash, hash_bytes, hash_file
@@ -35,18 +36,22 @@ _HASH_RUN = re.compile(rb"[0-9a-df-np-sv-z]{%d,}" % HASH_PART_LEN)
 """Runs of Nix base-32 characters long enough to hold a store path's hash part."""
 
 
-def build(store: Store, drv_path: str) -> dict[str, str]:
+def build(store: Store, drv_path: str, progress: Progress | None = None) -> dict[str, str]:
     """Build ``drv_path`` and whatever of its input derivations is not yet valid.
 
     Returns its output paths by output name. Valid outputs are never rebuilt,
     so calling this again on unchanged inputs only reads the database.
+    ``progress`` hears of each derivation built (a ``build`` step).
     """
     known = store.derivation_outputs(drv_path)
     if known and all(store.is_valid(path) for path in known.values()):
         return known
     drvs: dict[str, Derivation] = {}
-    for path in _build_order(store, drv_path, drvs):
-        _build_one(store, path, drvs)
+    order = _build_order(store, drv_path, drvs)
+    counter = PhaseCounter(progress, "build", len(order))
+    for path in order:
+        with counter.step(path):
+            _build_one(store, path, drvs)
     return {name: out.path for name, out in drvs[drv_path].outputs.items()}
 
 
