@@ -54,4 +54,9 @@ def nixproc_build(model: str | None, process_manager: str | None, undeploy: bool
             return build_profile_result(store, request, None if no_out_link else out_link, display)
 
     result = run(build, show_trace)
+    if not undeploy and model:
+        from ..deploy.ports import taken_assigned_ports
+
+        for warning in taken_assigned_ports(model):
+            click.echo(warning, err=True)
     click.echo(result.render_json() if as_json else result.profile, nl=not as_json)

@@ -30,6 +30,7 @@ from functools import partial
 from nixproc_disnix.backends.common.switcher import ProcessStatus, Report, SwitchContext, Switcher, switcher
 from nixproc_disnix.deploy.build import BuildRequest, build_profile
 from nixproc_disnix.deploy.plan import SwitchPlan, plan_switch
+from nixproc_disnix.deploy.ports import taken_assigned_ports
 from nixproc_disnix.deploy.readiness import LogText, process_output, wait_until_ready
 from nixproc_disnix.deploy.state import init_state
 from nixproc_disnix.dysnomia.users import add_group, add_user, delete_group, delete_user
@@ -88,7 +89,12 @@ def profile_link(store: Store, name: str = DEFAULT_PROFILE) -> str:
 def switch(store: Store, options: SwitchOptions, request: BuildRequest, report: Report) -> SwitchPlan:
     """Build ``request`` (``model`` None: the empty configuration, i.e. undeploy) and deploy the result."""
     switcher_of(options, report)  # an unsupported manager fails before the build
-    return deploy_path(store, options, build_profile(store, request, options.progress), report)
+    profile = build_profile(store, request, options.progress)
+    if request.model is not None:
+        deployed = read_profile(options.old_profile or options.profile).processes
+        for warning in taken_assigned_ports(request.model, ours=deployed):
+            report(warning)
+    return deploy_path(store, options, profile, report)
 
 
 def deploy_path(store: Store, options: SwitchOptions, path: str, report: Report) -> SwitchPlan:
