@@ -1,10 +1,11 @@
 """Deploy a manifest to this machine with our Dysnomia modules, Disnix-style (SPEC §7.4), and keep its generations.
 
 What ``disnix-deploy`` does on a network, done here for the targets that
-are this machine (or simulated on it, :mod:`.simulation`): take the machine's deployment lock, ``lock`` every
-deployed service, deactivate the obsolete mappings and activate the new
-ones in the planned order (independent ones at the same time), ``unlock``,
-and record the manifest as a new generation of the coordinator profile.
+are this machine or simulated on it (:mod:`.simulation`): take the
+machine's deployment lock, ``lock`` every deployed service, deactivate the
+obsolete mappings and activate the new ones in the planned order
+(independent ones at the same time), ``unlock``, and record the manifest
+as a new generation of the coordinator profile.
 If any activity fails, everything done is undone in reverse and the
 previous deployment runs again (the switch executor's rollback). A module
 is run as Dysnomia would: the container's properties in its environment,
