@@ -23,6 +23,7 @@ from .state_dirs import state_dir_options, state_dirs
 @click.option("--store-dir", envvar="NIXPROC_STORE_DIR", help="The store the packages' paths are in.")
 @click.option("--format", "output_format", type=click.Choice(["json", "xml", "nix"]), default="json",
               show_default=True, help="Evaluated JSON or XML, or a services.nix source for disnix-env.")
+@click.option("--json", "output_format", flag_value="json", help="The same as --format json.")
 @click.option("--output-dir", type=click.Path(file_okay=False),
               help="Write services.{json,xml,nix} here; with nix also infrastructure.nix and distribution.nix.")
 @click.option("--target", "targets", multiple=True, metavar="NAME[=HOSTNAME]",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -25,9 +26,20 @@ _skip_ports_in_use = click.option(
     help="New ids of port resources (named *Ports, *ports, *Port) skip the TCP ports this machine "
          "listens on; ids kept from --ids stay.")
 
-def _emit(ids: Ids, output_xml: bool, output_file: str | None) -> None:
+_json = click.option("--json", "output_json", is_flag=True,
+                     help="Write the assignments as JSON (to standard output unless --output-file).")
+
+
+def _renderer(output_xml: bool, output_json: bool) -> Callable[[Ids], str]:
+    """How the assignments are written: Nix (upstream's default), ``--output-xml`` or ``--json``."""
+    if output_xml and output_json:
+        fail(IdAssignError("--output-xml and --json cannot be combined"))
+    return Ids.render_xml if output_xml else Ids.render_json if output_json else Ids.render_nix
+
+
+def _emit(ids: Ids, render: Callable[[Ids], str], output_file: str | None) -> None:
     """Print the assignments, or replace ``output_file`` with them in one step (only after success)."""
-    text = ids.render_xml() if output_xml else ids.render_nix()
+    text = render(ids)
     if output_file is None or output_file == "-":
         sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
         sys.stdout.buffer.flush()
@@ -50,13 +62,15 @@ def _emit(ids: Ids, output_xml: bool, output_file: str | None) -> None:
 @click.option("--output-xml", is_flag=True, help="Write XML instead of a Nix expression.")
 @click.option("--xml", is_flag=True, help="The input models are XML files.")
 @click.option("--extra-params", help="Nix attribute set of extra parameters for the models.")
+@_json
 @_skip_ports_in_use
 @click.option("--show-trace", is_flag=True, help="Show where an evaluation error came from.")
 def dydisnix_id_assign(services: str | None, infrastructure: str | None, distribution: str | None,
                        id_resources: str | None, ids: str | None, service_property: str,
                        output_file: str | None, output_xml: bool, xml: bool, extra_params: str | None,
-                       skip_ports_in_use: bool, show_trace: bool) -> None:
+                       output_json: bool, skip_ports_in_use: bool, show_trace: bool) -> None:
     """Assign unique ids (ports, uids, gids) to the services of a Disnix services model."""
+    render = _renderer(output_xml, output_json)
     if services is None:
         fail(IdAssignError("A services expression must be specified!"))
     if id_resources is None:
@@ -64,7 +78,7 @@ def dydisnix_id_assign(services: str | None, infrastructure: str | None, distrib
     models = ServicesModels(services=services, id_resources=id_resources, infrastructure=infrastructure,
                             distribution=distribution, ids=ids, service_property=service_property,
                             extra_params=extra_params, xml=xml, skip_ports_in_use=skip_ports_in_use)
-    _emit(run(lambda: assign_for_services(models), show_trace), output_xml, output_file)
+    _emit(run(lambda: assign_for_services(models), show_trace), render, output_file)
 
 
 @click.command("nixproc-id-assign", context_settings=_CONTEXT)
@@ -77,12 +91,14 @@ def dydisnix_id_assign(services: str | None, infrastructure: str | None, distrib
 @click.option("--output-file", help="Write here instead of updating the ids file ('-': standard output).")
 @click.option("--output-xml", is_flag=True, help="Write XML (to standard output unless --output-file).")
 @click.option("--extra-params", help="Nix attribute set merged into the processes model's arguments.")
+@_json
 @_skip_ports_in_use
 @click.option("--show-trace", is_flag=True, help="Show where an evaluation error came from.")
 def nixproc_id_assign(processes: str | None, id_resources: str | None, ids: str | None, service_property: str,
-                      output_file: str | None, output_xml: bool, extra_params: str | None,
+                      output_file: str | None, output_xml: bool, extra_params: str | None, output_json: bool,
                       skip_ports_in_use: bool, show_trace: bool, **options: str | None) -> None:
     """Assign unique ids to the process instances of a processes model, updating its ids.nix."""
+    render = _renderer(output_xml, output_json)
     if not processes:
         fail(IdAssignError("A processes Nix expression must be provided!"))
     resources, previous, ids_file = run(lambda: processes_model_files(processes, id_resources, ids))
@@ -91,4 +107,5 @@ def nixproc_id_assign(processes: str | None, id_resources: str | None, ids: str 
                            service_property=service_property, parameters=parameters, extra_params=extra_params,
                            skip_ports_in_use=skip_ports_in_use)
     result = run(lambda: assign_for_processes(model), show_trace)
-    _emit(result, output_xml, output_file if output_file is not None or output_xml else ids_file)
+    printed = output_xml or output_json
+    _emit(result, render, output_file if output_file is not None or printed else ids_file)

@@ -169,6 +169,10 @@ class Ids(BaseModel):
         """``ids.nix`` exactly as dydisnix-id-assign prints it (§8.5)."""
         return _render_nix(self._sections())
 
+    def render_json(self) -> str:
+        """The ``--json`` form: every section under its Nix name (``lastAssignments``, ...), indented."""
+        return self.model_dump_json(by_alias=True, indent=2) + "\n"
+
     def render_xml(self) -> str:
         """The ``--output-xml`` form (§8.5)."""
         lines = ["<ids>", "  <ids>"]
