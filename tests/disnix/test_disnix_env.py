@@ -7,6 +7,7 @@ by PID.
 """
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from dataclasses import replace
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from harness import Reaper, answers, free_port, http_get, silent, webapps_model
+from harness import Reaper, answers, free_port, http_get, python_program, silent, webapps_model
 
 from nixproc_disnix.cli.disnix_env import nixproc_disnix_env
 from nixproc_disnix.disnix import deploy
@@ -213,3 +214,35 @@ def test_concurrent_deployments_are_refused(deployment: Deployment) -> None:
     with deploy.machine_lock(deployment.environment):
         with pytest.raises(DeployError, match="another deployment to this machine is in progress"):
             deployment.run()
+
+
+def test_with_disnix_installed_the_real_disnix_env_gets_the_compiled_models(
+    deployment: Deployment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stand-in disnix-env on PATH records what it is given: the models compiled from MODEL and every option."""
+    record = tmp_path / "disnix-env.json"
+    python_program(tmp_path / "bin/disnix-env", textwrap.dedent(f"""\
+        import json, os, sys
+        args = sys.argv[1:]
+        models = {{flag: open(args[args.index(flag) + 1]).read() for flag in ("-s", "-i", "-d") if flag in args}}
+        json.dump({{"args": args, "models": models}}, open({str(record)!r}, "w"))
+        sys.exit(7)
+    """))
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    result = CliRunner().invoke(nixproc_disnix_env, [
+        "--store-dir", deployment.store.store_dir, "--state-dir", str(deployment.state), str(deployment.model),
+        "-p", "webapps", "--target-property", "hostname", "-m", "3", "--no-upgrade", "--build-on-targets",
+        "--extra-params", "{ }",
+    ])
+    assert result.exit_code == 7, result.output  # disnix-env's own status
+    called = json.loads(record.read_text())
+    args = called["args"]
+    assert args[:4] == ["-p", "webapps", "--target-property", "hostname"]
+    assert ["--max-concurrent-transfers", "3"] == args[4:6] and "--no-upgrade" in args and "--build-on-targets" in args
+    assert args[args.index("--extra-params") + 1] == "{ }"
+    assert 'type = import (nix-processmgmt + "/nixproc/derive-dysnomia-process-type.nix")' in called["models"]["-s"]
+    assert 'processManager = "sysvinit";' in called["models"]["-i"]
+    assert "webapp2 = [ infrastructure.localhost ];" in called["models"]["-d"]
+    # Generation operations go to disnix-env as they are, without models.
+    rolled = CliRunner().invoke(nixproc_disnix_env, ["--rollback"])
+    assert rolled.exit_code == 7 and json.loads(record.read_text())["args"] == ["-p", "default", "--rollback"]
