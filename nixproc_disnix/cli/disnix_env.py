@@ -76,6 +76,7 @@ def _option_name(parameter: str) -> str:
 @click.option("--depth-first", is_flag=True, help="Passed to disnix-env.")
 @click.option("--deploy-state", is_flag=True, help="Passed to disnix-env.")
 @click.option("--show-trace", is_flag=True, help="Show where an evaluation error came from.")
+@click.version_option(None, "-v", "--version", package_name="nixproc-disnix", message="%(prog)s %(version)s")
 @quiet_option
 def nixproc_disnix_env(model: str | None, services: str | None, infrastructure: str | None, distribution: str | None,
                        process_manager: str | None, targets: tuple[str, ...], target_process_manager: str,

@@ -26,7 +26,7 @@ def _report(line: str) -> None:
 @click.option("--type", "module_type", help="The module (a type or a path), instead of the container's type.")
 @click.option("-E", "--environment", "keep_environment", is_flag=True,
               help="Run the module in this environment (container properties from it) instead of a clean one.")
-@click.version_option(package_name="nixproc-disnix", message="%(prog)s %(version)s")
+@click.version_option(None, "-v", "--version", package_name="nixproc-disnix", message="%(prog)s %(version)s")
 def nixproc_dysnomia(operation: str, component: str, container: str | None, module_type: str | None,
                      keep_environment: bool) -> None:
     """Carry out an activity on a component in a container with a Dysnomia module."""
