@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @click.command("nixproc-build", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("model", required=False, envvar="NIXPROC_PROCESSES")
+@click.argument("model", required=False, envvar="NIXPROC_PROCESSES", type=click.Path())
 @click.option("-P", "--process-manager", type=click.Choice(PROCESS_MANAGERS), envvar="NIXPROC_PROCESS_MANAGER",
               help="The process manager to build the configuration for.")
 @click.option("--undeploy", is_flag=True, help="Build the empty configuration (everything undeployed).")

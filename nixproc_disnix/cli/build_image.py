@@ -8,7 +8,7 @@ from .options import pkgs_option
 
 
 @click.command("build-image", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("expression", default="default.nix")
+@click.argument("expression", default="default.nix", type=click.Path())
 @click.option("-A", "--attr", "attr_path", default="", help="Select an attribute path of the expression's value.")
 @click.option("--arg", "args", nargs=2, multiple=True, help="Pass NAME = EXPR to the expression's function.")
 @click.option("--argstr", "argstrs", nargs=2, multiple=True, help="Pass NAME = STRING to the expression's function.")

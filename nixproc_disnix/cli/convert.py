@@ -13,7 +13,7 @@ from .state_dirs import state_dir_options, state_dirs
 
 
 @click.command("convert", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("model", envvar="NIXPROC_PROCESSES")
+@click.argument("model", envvar="NIXPROC_PROCESSES", type=click.Path())
 @click.option("-P", "--process-manager", type=click.Choice(PROCESS_MANAGERS), envvar="NIXPROC_PROCESS_MANAGER",
               help="Services for this manager [default: agnostic managed-process services].")
 @state_dir_options

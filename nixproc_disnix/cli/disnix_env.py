@@ -28,7 +28,7 @@ def _option_name(parameter: str) -> str:
 
 
 @click.command("nixproc-disnix-env", context_settings=_CONTEXT)
-@click.argument("model", required=False, envvar="NIXPROC_PROCESSES")
+@click.argument("model", required=False, envvar="NIXPROC_PROCESSES", type=click.Path())
 @click.option("-s", "--services", help="A Disnix services model (instead of a processes MODEL).")
 @click.option("-i", "--infrastructure", help="A Disnix infrastructure model.")
 @click.option("-d", "--distribution", help="A Disnix distribution model.")

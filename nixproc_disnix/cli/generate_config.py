@@ -14,7 +14,7 @@ from .state_dirs import state_dir_options, state_dirs
 
 
 @click.command("nixproc-generate-config", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("config", required=False)
+@click.argument("config", required=False, type=click.Path())
 @click.option("-P", "--process-manager", type=click.Choice(PROCESS_MANAGERS), envvar="NIXPROC_PROCESS_MANAGER",
               help="The process manager to generate configuration for.")
 @state_dir_options

@@ -16,7 +16,7 @@ from .state_dirs import state_dir_options, state_dirs
 
 
 @click.command("graph", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("model", required=False, envvar="NIXPROC_PROCESSES")
+@click.argument("model", required=False, envvar="NIXPROC_PROCESSES", type=click.Path())
 @click.option("-s", "--services", help="Draw this Disnix services model instead of a processes model.")
 @click.option("-i", "--infrastructure", help="Infrastructure model (with -d).")
 @click.option("-d", "--distribution", help="Distribution model: one cluster per target, as disnix-visualize.")

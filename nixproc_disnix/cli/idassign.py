@@ -82,7 +82,7 @@ def dydisnix_id_assign(services: str | None, infrastructure: str | None, distrib
 
 
 @click.command("nixproc-id-assign", context_settings=_CONTEXT)
-@click.argument("processes", required=False, envvar="NIXPROC_PROCESSES")
+@click.argument("processes", required=False, envvar="NIXPROC_PROCESSES", type=click.Path())
 @click.option("--id-resources", help="ID resources model [default: idresources.nix beside the processes model].")
 @click.option("--ids", help="Previous assignments [default: ids.nix beside the processes model, if it exists].")
 @click.option("--service-property", default=DEFAULT_SERVICE_PROPERTY, show_default=True,

@@ -51,7 +51,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("file", required=False)
+@click.argument("file", required=False, type=click.Path(allow_dash=True))
 @click.option("-E", "--expr", "expr", help="Parse this expression instead of a file ('-' reads standard input).")
 def parse(file: str | None, expr: str | None) -> None:
     """Print the AST of FILE as `nix-instantiate --parse` does."""
@@ -70,7 +70,7 @@ def parse(file: str | None, expr: str | None) -> None:
 
 
 @main.command("eval", context_settings={"ignore_unknown_options": False})
-@click.argument("file", required=False)
+@click.argument("file", required=False, type=click.Path(allow_dash=True))
 @click.option("-E", "--expr", "expr", help="Evaluate this expression instead of a file.")
 @click.option("--strict", is_flag=True, help="Evaluate the result deeply.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

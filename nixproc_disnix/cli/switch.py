@@ -106,7 +106,7 @@ def switch_command(process_manager: str) -> click.Command:
     """``nixproc-<pm>-switch``: build a processes model and deploy it, or work with the profile's generations."""
 
     @click.command(f"nixproc-{process_manager}-switch", context_settings=_CONTEXT)
-    @click.argument("model", required=False, envvar="NIXPROC_PROCESSES")
+    @click.argument("model", required=False, envvar="NIXPROC_PROCESSES", type=click.Path())
     @click.option("--undeploy", is_flag=True, help="Stop and remove every process (deploy the empty configuration).")
     @click.option("--rollback", is_flag=True, help="Deploy the previous generation again.")
     @click.option("--switch-generation", type=click.IntRange(min=0), metavar="NUM",
@@ -165,7 +165,7 @@ def deploy_command(process_manager: str) -> click.Command:
     """``nixproc-<pm>-deploy PATH``: deploy a built profile."""
 
     @click.command(f"nixproc-{process_manager}-deploy", context_settings=_CONTEXT)
-    @click.argument("path", required=False)
+    @click.argument("path", required=False, type=click.Path())
     @_deployment_options(process_manager)
     def command(path: str | None, profile: str, store_dir: str | None, dry_run: bool, **options: Any) -> None:
         if not path:

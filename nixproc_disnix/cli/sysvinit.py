@@ -9,7 +9,7 @@ from .common import fail, run
 
 @click.command("nixproc-sysvinit-runactivity", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("activity", required=False)
-@click.argument("profile_path", metavar="[PROFILE]", required=False)
+@click.argument("profile_path", metavar="[PROFILE]", required=False, type=click.Path())
 @click.option("-p", "--profile", default="processes", show_default=True,
               help="Name of the deployed profile to use when PROFILE is not given.")
 @click.option("-r", "--reverse", is_flag=True, help="Run the scripts in reverse order (as for stopping).")
