@@ -50,7 +50,7 @@ def run_image(archive: Path, root: Path, ports: list[int], inside: str = "", tim
         env = [DEFAULT_PATH, *env]
     command = " ".join(shlex.quote(word) for word in [*(config.entrypoint or []), *(config.cmd or [])])
     environment = " ".join(shlex.quote(variable) for variable in env)
-    answered = " && ".join(f"curl -sf http://127.0.0.1:{port} >/dev/null" for port in ports) or "true"
+    answered = " && ".join(f"curl -s -o /dev/null http://127.0.0.1:{port}" for port in ports) or "true"
     script = f"""
         set -u
         root={shlex.quote(str(root))}
