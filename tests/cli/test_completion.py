@@ -1,7 +1,7 @@
 """Shell completion through click: subcommands of the lazy group, option names, choices, model paths.
 
 Each script completes under its own variable, ``_<SCRIPT NAME, upper case, - as _>_COMPLETE``,
-as docs/completion.md says.
+as docs/README.md says.
 """
 from __future__ import annotations
 
