@@ -2,9 +2,9 @@
 
 FreeBSD's rc.subr and ``daemon(8)`` do not exist here, and the generated
 scripts name them by absolute path (``. /etc/rc.subr``,
-``command=/usr/sbin/daemon``). So every switch runs in a private mount
-namespace (``unshare --mount``) where ``/etc`` and ``/usr/sbin`` are
-overlays on a tmpfs holding the STAND-INS of ``tests/backends/bsdrc/stand_ins``
+``command=/usr/sbin/daemon``). So every switch runs in a forked child in a
+private mount namespace (``unshare(2)``) where ``/etc`` and ``/usr/sbin``
+are overlays on a tmpfs holding the STAND-INS of ``tests/backends/bsdrc/stand_ins``
 (the bsdrc generator tests use the same ones): an rc.subr implementing
 ``load_rc_config``, ``checkyesno`` and ``run_rc_command`` as FreeBSD's does,
 reading the ``rc.conf`` the switch writes (``BSDRC_RC_CONF`` in these tests),
@@ -16,27 +16,34 @@ PID at teardown.
 """
 from __future__ import annotations
 
-import json
+import ctypes
 import os
+import pickle
+import socket
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from webapps_deployment import MARKER_VARIABLE, WebappsDeployment, alive, kill_marked, start_time
 
 from nixproc_disnix.backends.bsdrc.switch import enabling_variable, with_enabled
 from nixproc_disnix.deploy.plan import SwitchPlan
+from nixproc_disnix.errors import DeployError
 from nixproc_disnix.model.deployed_profile import read_profile
 
 STAND_INS = Path(__file__).resolve().parents[1] / "backends" / "bsdrc" / "stand_ins"
+CLONE_NEWNS = 0x00020000
 
 NAMESPACE_SETUP = r"""
 set -e
 layers=$1 rc_subr=$2 daemon=$3
-shift 3
+mount --make-rprivate /
 mount -t tmpfs nixproc-test-layers "$layers"
 for dir in /etc /usr/sbin; do
 	mkdir -p "$layers$dir/upper" "$layers$dir/work"
@@ -45,32 +52,10 @@ done
 cp "$rc_subr" /etc/rc.subr
 cp "$daemon" /usr/sbin/daemon
 chmod 755 /usr/sbin/daemon
-exec "$@"
 """
-"""Run in the new mount namespace: the stand-ins where the scripts look for rc.subr and daemon(8), then the command."""
+"""Run in the new mount namespace: the stand-ins where the scripts look for rc.subr and daemon(8)."""
 
-SWITCH = r"""
-import json, sys
-from nixproc_disnix.deploy.build import BuildRequest
-from nixproc_disnix.deploy.switch import SwitchOptions, switch
-from nixproc_disnix.errors import DeployError
-from nixproc_disnix.model.state_dirs import StateDirs
-from nixproc_disnix.store.store import open_store
-
-asked = json.loads(sys.argv[1])
-dirs = StateDirs(state_dir=asked["state_dir"], force_disable_user_change=True)
-options = SwitchOptions("bsdrc", asked["profile"], state_dirs=dirs)
-with open_store(asked["store"]) as store:
-    try:
-        plan = switch(store, options, BuildRequest("bsdrc", asked["model"], dirs), lambda line: print(line, file=sys.stderr))
-    except DeployError as error:
-        print(error.message)
-        sys.exit(1)
-print(plan.model_dump_json())
-"""
-"""A switch in the namespace; prints the plan as JSON, or the error."""
-
-CLI = "from nixproc_disnix.cli.switch import bsdrc; bsdrc.switch()"
+T = TypeVar("T")
 
 
 def namespaces_work() -> bool:
@@ -83,6 +68,11 @@ def namespaces_work() -> bool:
 in_namespaces = pytest.mark.skipif(not namespaces_work(), reason="needs private mount namespaces (root, unshare --mount)")
 
 
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 class NamespacedDeployment(WebappsDeployment):
     """The webapps deployed by switches run in a mount namespace with the stand-ins."""
 
@@ -93,23 +83,45 @@ class NamespacedDeployment(WebappsDeployment):
         self.daemon = root / "daemon"
         self.daemon.write_text(f"#!{sys.executable}\n" + (STAND_INS / "daemon.py").read_text())
 
-    def run(self, *argv: str) -> subprocess.CompletedProcess[str]:
-        """``argv`` in a new mount namespace with the stand-ins in place."""
-        return subprocess.run(
-            ["unshare", "--mount", "--", "sh", "-c", NAMESPACE_SETUP, "sh", str(self.layers),
-             str(STAND_INS / "rc.subr"), str(self.daemon), *argv],
-            capture_output=True, text=True, timeout=120,
-        )
+    def in_namespace(self, work: Callable[[], T]) -> T:
+        """``work()`` in a forked child, in a new mount namespace with the stand-ins in place; its result or error.
 
-    def switch_in_namespace(self, undeploy: bool = False) -> tuple[SwitchPlan | None, str]:
-        """A switch (the model, or nothing with ``undeploy``); its plan, or None and the error."""
-        asked = {"store": str(self.store_dir), "profile": str(self.profile), "state_dir": str(self.state),
-                 "model": None if undeploy else str(self.model)}
-        result = self.run(sys.executable, "-c", SWITCH, json.dumps(asked))
-        if result.returncode != 0:
-            assert result.returncode == 1 and result.stdout, result.stderr
-            return None, result.stdout.strip()
-        return SwitchPlan.model_validate_json(result.stdout), ""
+        A child of this process, so the switch runs with everything already
+        imported; the namespace ends with the child (the processes it started
+        keep it alive for themselves).
+        """
+        reader, writer = os.pipe()
+        child = os.fork()
+        if child == 0:
+            os.close(reader)
+            try:
+                if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNS) != 0:
+                    raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+                subprocess.run(["sh", "-c", NAMESPACE_SETUP, "sh", str(self.layers), str(STAND_INS / "rc.subr"),
+                                str(self.daemon)], check=True)
+                outcome = pickle.dumps((True, work()))
+            except BaseException as error:  # everything goes back to the test, which raises it
+                outcome = pickle.dumps((False, error))
+            with os.fdopen(writer, "wb") as pipe:
+                pipe.write(outcome)
+            os._exit(0)
+        os.close(writer)
+        with os.fdopen(reader, "rb") as pipe:
+            succeeded, value = pickle.loads(pipe.read())
+        os.waitpid(child, 0)
+        if not succeeded:
+            raise value
+        return value
+
+    def switch_in_namespace(self, undeploy: bool = False) -> SwitchPlan:
+        return self.in_namespace(partial(self.switch, undeploy))
+
+    def cli_in_namespace(self, *args: str) -> tuple[int, str]:
+        """``nixproc-bsdrc-switch ARGS`` in the namespace: its exit status and output."""
+        def run() -> tuple[int, str]:
+            result = self.cli(*args)
+            return result.exit_code, result.output
+        return self.in_namespace(run)
 
     def pid(self, name: str) -> int | None:
         try:
@@ -138,27 +150,24 @@ def deployment(tmp_path: Path, store_dir: Path, monkeypatch: pytest.MonkeyPatch)
 @pytest.mark.integration
 @in_namespaces
 def test_deploy_a_no_op_a_change_and_undeploy(deployment: NamespacedDeployment) -> None:
-    plan, error = deployment.switch_in_namespace()
-    assert plan is not None, error
+    plan = deployment.switch_in_namespace()
     assert [[process.name for process in level] for level in plan.start] == [["webapp1"], ["webapp2"]]
     first, second = deployment.pid("webapp1"), deployment.pid("webapp2")
     assert first is not None and second is not None and start_time(first) <= start_time(second)
     assert deployment.answer("webapp1") == "webapp1" and deployment.answer("webapp2") == "webapp2"
     assert not (deployment.root / "rc.d").exists() and not (deployment.root / "rc.conf").exists()
 
-    again, error = deployment.switch_in_namespace()
-    assert again is not None and again.is_empty, error
+    assert deployment.switch_in_namespace().is_empty
     assert (deployment.pid("webapp1"), deployment.pid("webapp2")) == (first, second)
 
     deployment.move("webapp2")
-    changed, error = deployment.switch_in_namespace()
-    assert changed is not None and changed.restart == ("webapp2",) and changed.unchanged == ("webapp1",), error
+    changed = deployment.switch_in_namespace()
+    assert changed.restart == ("webapp2",) and changed.unchanged == ("webapp1",)
     assert deployment.pid("webapp1") == first and not alive(second)
     assert deployment.pid("webapp2") is not None and deployment.answer("webapp2") == "webapp2"
     assert deployment.generations() == [(1, False), (2, True)]
 
-    undeployed, error = deployment.switch_in_namespace(undeploy=True)
-    assert undeployed is not None, error
+    undeployed = deployment.switch_in_namespace(undeploy=True)
     assert [[process.name for process in level] for level in undeployed.stop] == [["webapp2"], ["webapp1"]]
     assert deployment.pid("webapp1") is None and deployment.pid("webapp2") is None
     assert deployment.generations() == [(1, False), (2, False), (3, True)]
@@ -172,8 +181,7 @@ def test_a_failing_start_rolls_back(deployment: NamespacedDeployment) -> None:
     (A process that dies after ``daemon(8)`` forked it may still look alive
     when first asked, as on FreeBSD; a failing precmd fails the start itself.)
     """
-    plan, error = deployment.switch_in_namespace()
-    assert plan is not None, error
+    deployment.switch_in_namespace()
     first, second = deployment.pid("webapp1"), deployment.pid("webapp2")
     model = deployment.model.read_text()
     assert "    user = instanceName;\n" in model
@@ -181,12 +189,19 @@ def test_a_failing_start_rolls_back(deployment: NamespacedDeployment) -> None:
         "    user = instanceName;\n",
         '    user = instanceName;\n    initialize = if instanceName == "webapp2" then "exit 1" else "";\n',
     ))
-    failed, error = deployment.switch_in_namespace()
-    assert failed is None
-    assert error == "cannot start webapp2: webapp2 onestart exited with status 1; rolled back to the previous deployment"
+    with pytest.raises(DeployError) as error:
+        deployment.switch_in_namespace()
+    assert error.value.message == (
+        "cannot start webapp2: webapp2 onestart exited with status 1; rolled back to the previous deployment"
+    )
     assert deployment.pid("webapp1") == first and second is not None and not alive(second)
-    assert deployment.pid("webapp2") is not None and deployment.answer("webapp2") == "webapp2"
     assert deployment.generations() == [(1, True)]
+    # The undo starts the old webapp2 without waiting for it to listen.
+    deadline = time.monotonic() + 10
+    while deployment.pid("webapp2") is None or not listening(deployment.ports["webapp2"]):
+        assert time.monotonic() < deadline, "the old webapp2 did not come back"
+        time.sleep(0.05)
+    assert deployment.answer("webapp2") == "webapp2"
 
 
 @pytest.mark.integration
@@ -194,11 +209,8 @@ def test_a_failing_start_rolls_back(deployment: NamespacedDeployment) -> None:
 def test_enable_at_boot_links_enables_starts_and_undeploy_takes_it_all_back(deployment: NamespacedDeployment) -> None:
     rc_conf, target = deployment.root / "rc.conf", deployment.root / "rc.d"
     rc_conf.write_text('hostname="test"\nsshd_enable=YES\n')
-    common = ["--enable-at-boot", "--store-dir", str(deployment.store_dir), "--state-dir", str(deployment.state),
-              "--force-disable-user-change", "-p", str(deployment.profile)]
-
-    deployed = deployment.run(sys.executable, "-c", CLI, *common, str(deployment.model))
-    assert deployed.returncode == 0, deployed.stderr
+    code, output = deployment.cli_in_namespace("--enable-at-boot", str(deployment.model))
+    assert code == 0, output
     out = {name: process.out_path for name, process in read_profile(str(deployment.profile)).processes.items()}
     assert {entry.name: os.readlink(entry) for entry in target.iterdir()} == {
         name: os.path.join(out[name], "etc", "rc.d", name) for name in ("webapp1", "webapp2")
@@ -206,8 +218,8 @@ def test_enable_at_boot_links_enables_starts_and_undeploy_takes_it_all_back(depl
     assert rc_conf.read_text() == 'hostname="test"\nsshd_enable=YES\nwebapp1_enabled=YES\nwebapp2_enabled=YES\n'
     assert deployment.answer("webapp1") == "webapp1" and deployment.answer("webapp2") == "webapp2"
 
-    undeployed = deployment.run(sys.executable, "-c", CLI, *common, "--undeploy")
-    assert undeployed.returncode == 0, undeployed.stderr
+    code, output = deployment.cli_in_namespace("--enable-at-boot", "--undeploy")
+    assert code == 0, output
     assert list(target.iterdir()) == [] and rc_conf.read_text() == 'hostname="test"\nsshd_enable=YES\n'
     assert deployment.pid("webapp1") is None and deployment.pid("webapp2") is None
 

@@ -54,7 +54,8 @@ def deployment(tmp_path: Path, store_dir: Path, stand_in: StandIns) -> Iterator[
 
 
 def systemctl_calls(stand_in: StandIns) -> list[list[str]]:
-    return [call[1:] for call in stand_in.calls("systemctl")]
+    """The calls that change something (``is-active`` only asks)."""
+    return [call[1:] for call in stand_in.calls("systemctl") if "is-active" not in call]
 
 
 def active(stand_in: StandIns, scope: str = "system") -> dict[str, str]:
@@ -96,14 +97,14 @@ def test_first_switch_links_reloads_and_starts_dependencies_first_and_a_second_d
     }
     for unit in (WEBAPP1, WEBAPP2):
         verify(target, unit)
-    assert systemctl_calls(stand_in) == [
-        ["daemon-reload"], ["start", WEBAPP1], ["is-active", WEBAPP1], ["start", WEBAPP2], ["is-active", WEBAPP2],
-    ]
+    assert systemctl_calls(stand_in) == [["daemon-reload"], ["start", WEBAPP1], ["start", WEBAPP2]]
+    assert ["systemctl", "is-active", WEBAPP2] in stand_in.calls()
     assert active(stand_in) == {WEBAPP1: "active", WEBAPP2: "active"}
     assert deployment.generations() == [(1, True)]
 
+    done = len(stand_in.calls())
     again = deployment.switch()
-    assert again.is_empty and len(systemctl_calls(stand_in)) == 5
+    assert again.is_empty and stand_in.calls()[done:] == []
     assert deployment.generations() == [(1, True)]
 
 
@@ -117,7 +118,7 @@ def test_a_changed_instance_is_stopped_relinked_and_started_alone(
     plan = deployment.switch()
     assert plan.restart == ("nix-process-webapp2",) and plan.unchanged == ("nix-process-webapp1",)
     assert systemctl_calls(stand_in)[done:] == [
-        ["stop", WEBAPP2], ["daemon-reload"], ["start", WEBAPP2], ["is-active", WEBAPP2],
+        ["stop", WEBAPP2], ["daemon-reload"], ["start", WEBAPP2],
     ]
     links = linked(tmp_path / "target")
     new_second = out_of(deployment, "nix-process-webapp2")
