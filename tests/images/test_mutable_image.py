@@ -1,9 +1,11 @@
 """createMutableMultiProcessImage: the processes are deployed inside the running container, by our own tools."""
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -88,8 +90,14 @@ def store(workdir: Path) -> Iterator[Store]:
 
 
 @pytest.fixture(scope="module")
-def image(workdir: Path, store: Store) -> Path:
-    return Path(build_image(store, ImageRequest(str(workdir / "image.nix"))))
+def image(workdir: Path, store: Store) -> Callable[[str], Path]:
+    """The image for a process manager, built on first use."""
+
+    @functools.cache
+    def build(manager: str) -> Path:
+        return Path(build_image(store, ImageRequest(str(workdir / "image.nix"), argstrs={"processManager": manager})))
+
+    return build
 
 
 @pytest.mark.parametrize("manager", ["supervisord", "sysvinit", "s6-rc", "disnix"])
@@ -105,9 +113,10 @@ def test_each_manager_starts_empty_and_bootstraps_a_switch(workdir: Path, store:
     assert "-bootstrap bin/bootstrap" in env["extraCommands"]
 
 
-def test_the_image_holds_our_tools_a_registered_store_and_the_model(image: Path, store: Store, tmp_path: Path) -> None:
+def test_the_image_holds_our_tools_a_registered_store_and_the_model(
+        image: Callable[[str], Path], store: Store, tmp_path: Path) -> None:
     root = tmp_path / "root"
-    unpack(image, root)
+    unpack(image("sysvinit"), root)
     assert (root / "etc/nixproc/processes.nix").read_text() == MODEL
     switch = (root / "bin/nixproc-sysvinit-switch").read_text()
     assert switch.startswith("#!/") and "from nixproc_disnix.cli.switch import sysvinit" in switch
@@ -121,16 +130,25 @@ def test_the_image_holds_our_tools_a_registered_store_and_the_model(image: Path,
     assert valid == {path for path in in_image if not path.endswith(("-image-store-registration", "-image-accounts"))}
     roots = root / store.root.lstrip("/") / "image-roots"
     assert (root / store.root.lstrip("/") / "gcroots/auto/image").is_symlink() and any(roots.iterdir())
-    assert read_archive(str(image)).config.config.cmd == ["/bin/bootstrap"]
+    assert read_archive(str(image("sysvinit"))).config.config.cmd == ["/bin/bootstrap"]
 
 
 needs_chroot = pytest.mark.skipif(not can_run_images(), reason="running an image needs root, unshare and ip")
 
 
+def switch_exists(manager: str) -> bool:
+    return importlib.util.find_spec(f"nixproc_disnix.backends.{manager}.switch") is not None
+
+
 @pytest.mark.integration
 @needs_chroot
+@pytest.mark.parametrize("manager", [
+    "sysvinit",
+    pytest.param("supervisord", marks=pytest.mark.skipif(not switch_exists("supervisord"),
+                                                         reason="nixproc-supervisord-switch does not deploy yet")),
+])
 def test_the_container_deploys_the_model_redeploys_a_change_and_resumes_after_a_restart(
-        image: Path, tmp_path: Path, store: Store) -> None:
+        image: Callable[[str], Path], tmp_path: Path, store: Store, manager: str) -> None:
     root = tmp_path / "root"
     profile = f"{store.root}/profiles/processes"
     changed = MODEL.replace("# webapp2", "webapp2")
@@ -139,16 +157,16 @@ def test_the_container_deploys_the_model_redeploys_a_change_and_resumes_after_a_
         cat > "$root/etc/nixproc/processes.nix" <<'MODEL'
 {changed}
 MODEL
-        in_container nixproc-sysvinit-switch
+        in_container nixproc-{manager}-switch
         for attempt in $(seq 50); do curl -sf http://127.0.0.1:5002 >/dev/null && break; sleep 0.2; done
         echo "after the switch: $(curl -s http://127.0.0.1:5002)"
     """
-    first = run_image(image, root, [5001], inside=redeploy)
+    first = run_image(image(manager), root, [5001], inside=redeploy)
     assert "port 5001: webapp1" in first, first
     assert "after the switch: webapp2" in first, first
     assert "\nexit status 0\n" in first and "python" not in first.split("\nleft running:")[1], first
     assert (root / "bin/bootstrap").read_text().count("\n") == 2, "later starts only start the manager"
     # A restart: the same container's files, started again, run the last deployment without switching.
-    second = run_image(image, root, [5001, 5002])
+    second = run_image(image(manager), root, [5001, 5002])
     assert "port 5001: webapp1" in second and "port 5002: webapp2" in second, second
     assert "\nexit status 0\n" in second, second
