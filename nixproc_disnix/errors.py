@@ -5,7 +5,11 @@ and exit status 1; anything else escaping to the CLI is a bug.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+
+OWN_FILES = os.path.dirname(os.path.abspath(__file__)) + os.sep
+"""Our package: Nix files under it (the framework, ``derivation.nix``, the ``pkgs`` set) are not the user's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +22,11 @@ class Pos:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
+
+
+def is_ours(pos: Pos) -> bool:
+    """Whether ``pos`` is in one of our own Nix files rather than the user's."""
+    return pos.file.startswith(OWN_FILES)
 
 
 class NixprocError(Exception):
@@ -42,11 +51,28 @@ class ParseError(NixError):
 
 
 class EvalError(NixError):
-    """Evaluation failed; ``trace`` lists the enclosing positions (innermost first)."""
+    """Evaluation failed; ``trace`` lists the enclosing positions (innermost first).
 
-    def __init__(self, message: str, pos: Pos | None = None, trace: list[tuple[str, Pos | None]] | None = None) -> None:
+    ``attribute`` names the argument (an attribute path) a function found
+    invalid; the evaluator then points at where its caller defined it.
+    """
+
+    def __init__(self, message: str, pos: Pos | None = None, trace: list[tuple[str, Pos | None]] | None = None,
+                 attribute: tuple[str, ...] = ()) -> None:
         super().__init__(message, pos)
         self.trace: list[tuple[str, Pos | None]] = trace or []
+        self.attribute = attribute
+
+    def culprit(self) -> Pos | None:
+        """Where the user should look: ``pos``, unless it lies in our own Nix files (a framework
+        function that received a bad argument), then the innermost traced position in theirs."""
+        positions = [self.pos, *(pos for _, pos in self.trace)]
+        theirs = [pos for pos in positions if pos is not None and not is_ours(pos)]
+        return theirs[0] if theirs else self.pos
+
+    def one_line(self) -> str:
+        pos = self.culprit()
+        return f"error: {self.message}" + (f", at {pos}" if pos else "")
 
 
 class ThrownError(EvalError):

@@ -7,7 +7,7 @@ from typing import Callable, NoReturn, TypeVar
 import click
 
 from ..deep import run_deep
-from ..errors import NixprocError
+from ..errors import EvalError, NixprocError
 
 T = TypeVar("T")
 
@@ -15,7 +15,9 @@ T = TypeVar("T")
 def fail(err: NixprocError, show_trace: bool = False) -> NoReturn:
     """Print the one-line error (plus the trace on request) and exit 1."""
     click.echo(err.one_line(), err=True)
-    trace = getattr(err, "trace", None)
+    trace = list(getattr(err, "trace", None) or [])
+    if isinstance(err, EvalError) and err.culprit() != err.pos:
+        trace.insert(0, ("raised", err.pos))
     if show_trace and trace:
         for what, pos in trace:
             click.echo(f"       … {what}" + (f" at {pos}" if pos else ""), err=True)
@@ -23,11 +25,17 @@ def fail(err: NixprocError, show_trace: bool = False) -> NoReturn:
 
 
 def run(fn: Callable[[], T], show_trace: bool = False) -> T:
-    """Run library work on a deep stack and turn our errors into one line and exit 1."""
+    """Run library work on a deep stack and turn our errors into one line and exit 1.
+
+    Ctrl-C (SIGINT) is an error too, as in Nix: ``error: interrupted by the user``,
+    after the work had the chance to undo what it started (see ``run_deep``).
+    """
     try:
         return run_deep(fn)
     except NixprocError as err:
         fail(err, show_trace)
+    except KeyboardInterrupt:
+        fail(NixprocError("interrupted by the user"))
 
 
 def write_bytes(text: str) -> None:

@@ -13,7 +13,8 @@ packages it depends on. Two products:
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from nixproc_disnix.compiler.eval.evaluator import Evaluator
@@ -51,28 +52,48 @@ def compile_services(store: Store, request: BuildRequest) -> ServicesModel:
         "extraParams": arguments.pop("extraParams"),
         "args": Attrs(arguments),
     })))
-    packages = {name: ev.force_attrs(ev.force_attrs(processes[name])["pkg"]) for name in sorted(processes)}
-    by_out_path = {_out_path(ev, pkg): name for name, pkg in packages.items()}
+    packages: dict[str, Attrs] = {}
+    by_out_path: dict[str, str] = {}
+    for name in sorted(processes):
+        with _instance(processes, name):
+            packages[name] = ev.force_attrs(ev.force_attrs(processes[name])["pkg"])
+            by_out_path[_out_path(ev, packages[name])] = name
     services = {}
     for name, pkg in packages.items():
-        instance = ev.force_attrs(processes[name])
-        dependencies = ev.force_list(pkg["dependencies"]) if "dependencies" in pkg else []
-        depends_on = []
-        for dependency in dependencies:
-            out_path = _out_path(ev, ev.force_attrs(dependency))
-            if out_path not in by_out_path:
-                raise EvalError(f"process '{name}' depends on '{out_path}', which no instance of the model provides")
-            depends_on.append(by_out_path[out_path])
-        extra = {
-            text(attribute): _plain(ev, instance[attribute])
-            for attribute in sorted(instance)
-            if attribute not in ("pkg", "name", "type", "dependsOn")
-        }
-        services[name] = Service(
-            name=name, type=service_type, pkg=_out_path(ev, pkg), depends_on=depends_on,
-            extra={key: value for key, value in extra.items() if value is not None},
-        )
+        with _instance(processes, name):
+            services[name] = _service(ev, name, ev.force_attrs(processes[name]), pkg, by_out_path, service_type)
     return ServicesModel(services)
+
+
+@contextmanager
+def _instance(processes: Attrs, name: str) -> Iterator[None]:
+    """Errors while compiling instance ``name`` point at it in the processes model when they arise in our files."""
+    try:
+        yield
+    except EvalError as err:
+        err.trace.append((f"while evaluating the process instance '{name}'",
+                          processes.positions.get(name) if processes.positions else None))
+        raise
+
+
+def _service(ev: Evaluator, name: str, instance: Attrs, pkg: Attrs, by_out_path: dict[str, str],
+             service_type: str) -> Service:
+    dependencies = ev.force_list(pkg["dependencies"]) if "dependencies" in pkg else []
+    depends_on = []
+    for dependency in dependencies:
+        out_path = _out_path(ev, ev.force_attrs(dependency))
+        if out_path not in by_out_path:
+            raise EvalError(f"process '{name}' depends on '{out_path}', which no instance of the model provides")
+        depends_on.append(by_out_path[out_path])
+    extra = {
+        text(attribute): _plain(ev, instance[attribute])
+        for attribute in sorted(instance)
+        if attribute not in ("pkg", "name", "type", "dependsOn")
+    }
+    return Service(
+        name=name, type=service_type, pkg=_out_path(ev, pkg), depends_on=depends_on,
+        extra={key: value for key, value in extra.items() if value is not None},
+    )
 
 
 def _out_path(ev: Evaluator, pkg: Attrs) -> str:

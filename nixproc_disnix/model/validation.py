@@ -17,4 +17,5 @@ def validate_as(model: type[_M], value: Any, what: str) -> _M:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise EvalError(f"invalid {what}: {where}: {first['msg']}") from None
+        raise EvalError(f"invalid {what}: {where}: {first['msg']}",
+                        attribute=tuple(str(part) for part in first["loc"])) from None

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from ...errors import AssertionFailedError, EvalError, NixError, Pos, ThrownError
+from ...deep import STACK_OVERFLOW
+from ...errors import AssertionFailedError, EvalError, NixError, Pos, ThrownError, is_ours
 from ...store.paths import DEFAULT_STORE_DIR
 from .. import ast
 from ..lexer import Source
@@ -158,8 +159,10 @@ class Evaluator:
                 result = self.call(self.force(pending[0]), pending[1], v.pos or pos)
             else:
                 result = self.force(pending(), pos)
-        except BaseException:
+        except BaseException as err:
             v.pending = pending
+            if isinstance(err, EvalError) and err.pos is None:
+                err.pos = pos  # a value computed in Python (a package of ``pkgs``): where it was used
             raise
         v.value = result
         return result
@@ -330,7 +333,10 @@ class Evaluator:
         lam = fn.expr
         formals = lam.formals
         if formals is None:
-            return self.eval(lam.body, Env([arg], fn.env))
+            try:
+                return self.eval(lam.body, Env([arg], fn.env))
+            except RecursionError:
+                raise EvalError(STACK_OVERFLOW, lam.pos) from None
         attrs = self.force(arg, pos)
         if type(attrs) is not Attrs:
             raise EvalError(f"value is {show_type(attrs)} while a set was expected", pos)
@@ -360,7 +366,14 @@ class Evaluator:
             return self.eval(lam.body, env)
         except EvalError as err:
             err.trace.append((f"while evaluating {_function_label(lam)}", lam.pos))
+            if err.attribute and err.attribute[0] in attrs and (err.pos is None or is_ours(err.pos)):
+                located = _attribute_pos(attrs, err.attribute)
+                if located is not None and not is_ours(located):
+                    err.pos, err.attribute = located, ()
             raise
+        except RecursionError:
+            # Out of stack: a function that keeps calling itself is the likeliest culprit.
+            raise EvalError(STACK_OVERFLOW, lam.pos) from None
 
     # -- store interaction -------------------------------------------------------
 
@@ -397,6 +410,22 @@ class Evaluator:
             return canon_path(ours)
         raise ThrownError(f"file '{path}' was not found in the Nix search path "
                         f"(add it using $NIX_PATH or -I)", pos)
+
+
+def _attribute_pos(attrs: Attrs, path: tuple[str, ...]) -> Pos | None:
+    """Where the innermost attribute of ``path`` in ``attrs`` was defined, following only evaluated sets."""
+    found = None
+    for name in path:
+        if attrs.positions is None or name not in attrs:
+            break
+        found = attrs.positions.get(name) or found
+        value = attrs[name]
+        if type(value) in UNEVALUATED:
+            value = value.value
+        if type(value) is not Attrs:
+            break
+        attrs = value
+    return found
 
 
 def _function_label(lam: ast.Lambda) -> str:

@@ -143,8 +143,16 @@ def to_json(ev: "Evaluator", v: Any, context: set[str], strict: bool = True) -> 
                 return json_string(coerce_to_string(ev, v, None, context, False, False))
             if "outPath" in v:
                 return walk(v["outPath"])
-            return "{" + ",".join(json_string(k) + ":" + walk(v[k]) for k in sorted(v, key=_byte_key)) + "}"
+            return "{" + ",".join(json_string(k) + ":" + attribute(v, k) for k in sorted(v, key=_byte_key)) + "}"
         raise EvalError(f"cannot convert {show_type(v)} to JSON")
+
+    def attribute(attrs: Attrs, name: str) -> str:
+        try:
+            return walk(attrs[name])
+        except EvalError as err:  # the trace says which attribute holds the culprit
+            err.trace.append((f"while evaluating the attribute '{name}'",
+                              attrs.positions.get(name) if attrs.positions else None))
+            raise
 
     return walk(v)
 
