@@ -23,11 +23,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
 from nixproc_disnix.backends.common.switcher import ProcessStatus, Report, SwitchContext, Switcher, switcher
+from nixproc_disnix.deep import run_parallel
 from nixproc_disnix.deploy.build import BuildRequest, build_profile
 from nixproc_disnix.deploy.plan import SwitchPlan, plan_switch
 from nixproc_disnix.deploy.ports import taken_assigned_ports
@@ -212,9 +212,11 @@ def execute(
                        undo, max_concurrent, undo_failed=True)
         _confirm_running([process for level in plan.start for process in level], backend)
         record()
-    except Exception as error:
+    except BaseException as error:  # Ctrl-C too: what this switch started is undone all the same
         failures = _undo(undo, report)
-        if not isinstance(error, DeployError):
+        if isinstance(error, KeyboardInterrupt):
+            error = DeployError("interrupted by the user")
+        elif not isinstance(error, DeployError):
             raise
         outcome = "rolled back to the previous deployment" if not failures else (
             f"rollback incomplete: {failures} step(s) failed, see above"
@@ -235,10 +237,11 @@ def _run_level(
     undo_failed: bool,
 ) -> None:
     """Run ``action`` on a level's processes, at most ``max_concurrent`` at once; all finish before a failure is raised."""
-    with ThreadPoolExecutor(max_workers=max(1, min(max_concurrent, len(level)))) as pool:
-        outcomes = [(process, pool.submit(action, process)) for process in level]
-    errors = []
-    for process, future in outcomes:
+    futures, interrupted = run_parallel(action, level, min(max_concurrent, len(level)))
+    errors: list[BaseException] = [KeyboardInterrupt()] if interrupted else []
+    for process, future in zip(level, futures):
+        if future.cancelled():
+            continue
         error = future.exception()
         if error is None or undo_failed:
             undo.append(undo_of(process))
