@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import EvalError
-from ..model.process import PROCESS_MANAGERS
 from .common import fail, run
-from .options import pkgs_option, quiet_option
+from .options import ProcessManagerChoice, pkgs_option, quiet_option
 from .progress import ProgressDisplay
 from .state_dirs import state_dir_options, state_dirs
 
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
 
 @click.command("nixproc-build", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("model", required=False, envvar="NIXPROC_PROCESSES", type=click.Path())
-@click.option("-P", "--process-manager", type=click.Choice(PROCESS_MANAGERS), envvar="NIXPROC_PROCESS_MANAGER",
+@click.option("-P", "--process-manager", type=ProcessManagerChoice(), envvar="NIXPROC_PROCESS_MANAGER",
               help="The process manager to build the configuration for.")
 @click.option("--undeploy", is_flag=True, help="Build the empty configuration (everything undeployed).")
 @state_dir_options

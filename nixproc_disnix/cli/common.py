@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Callable, NoReturn, TypeVar
+from typing import Any, Callable, NoReturn, TypeVar
 
 import click
 
@@ -10,6 +10,15 @@ from ..deep import run_deep
 from ..errors import EvalError, NixprocError
 
 T = TypeVar("T")
+
+
+class OneLineUsageError(click.ClickException):
+    """A bad option value, reported as every other error is: one ``error:`` line and exit status 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
 
 
 def fail(err: NixprocError, show_trace: bool = False) -> NoReturn:

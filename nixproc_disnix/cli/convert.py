@@ -6,15 +6,14 @@ from typing import Any
 
 import click
 
-from ..model.process import PROCESS_MANAGERS
 from .common import run
-from .options import pkgs_option
+from .options import ProcessManagerChoice, pkgs_option
 from .state_dirs import state_dir_options, state_dirs
 
 
 @click.command("convert", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("model", envvar="NIXPROC_PROCESSES", type=click.Path())
-@click.option("-P", "--process-manager", type=click.Choice(PROCESS_MANAGERS), envvar="NIXPROC_PROCESS_MANAGER",
+@click.option("-P", "--process-manager", type=ProcessManagerChoice(), envvar="NIXPROC_PROCESS_MANAGER",
               help="Services for this manager [default: agnostic managed-process services].")
 @state_dir_options
 @click.option("--extra-params", help="Nix attribute set of extra parameters for the processes model.")
@@ -28,7 +27,7 @@ from .state_dirs import state_dir_options, state_dirs
               help="Write services.{json,xml,nix} here; with nix also infrastructure.nix and distribution.nix.")
 @click.option("--target", "targets", multiple=True, metavar="NAME[=HOSTNAME]",
               help="A machine of the infrastructure (repeatable) [default: localhost].")
-@click.option("--target-process-manager", type=click.Choice(PROCESS_MANAGERS), default="sysvinit", show_default=True,
+@click.option("--target-process-manager", type=ProcessManagerChoice(), default="sysvinit", show_default=True,
               help="The manager that runs agnostic services on the targets (their managed-process container).")
 @click.option("--show-trace", is_flag=True, help="Show where an evaluation error came from.")
 def convert(model: str, process_manager: str | None, extra_params: str | None, pkgs: str,

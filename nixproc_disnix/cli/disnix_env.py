@@ -8,9 +8,8 @@ from typing import Any
 import click
 
 from ..errors import DeployError
-from ..model.process import PROCESS_MANAGERS
 from .common import fail, run
-from .options import pkgs_option, quiet_option
+from .options import ProcessManagerChoice, pkgs_option, quiet_option
 from .progress import ProgressDisplay
 from .state_dirs import state_dir_options, state_dirs
 
@@ -32,11 +31,11 @@ def _option_name(parameter: str) -> str:
 @click.option("-s", "--services", help="A Disnix services model (instead of a processes MODEL).")
 @click.option("-i", "--infrastructure", help="A Disnix infrastructure model.")
 @click.option("-d", "--distribution", help="A Disnix distribution model.")
-@click.option("--process-manager", type=click.Choice(PROCESS_MANAGERS), envvar="NIXPROC_PROCESS_MANAGER",
+@click.option("--process-manager", type=ProcessManagerChoice(), envvar="NIXPROC_PROCESS_MANAGER",
               help="Compile MODEL for this manager [default: agnostic managed-process services].")
 @click.option("--target", "targets", multiple=True, metavar="NAME[=HOSTNAME]",
               help="A machine to deploy MODEL to (repeatable) [default: localhost].")
-@click.option("--target-process-manager", type=click.Choice(PROCESS_MANAGERS), default="sysvinit",
+@click.option("--target-process-manager", type=ProcessManagerChoice(), default="sysvinit",
               show_default=True, help="The manager that runs agnostic services on the targets.")
 @click.option("--output-dir", type=click.Path(file_okay=False),
               help="Keep the models compiled from MODEL here [default: a temporary folder].")

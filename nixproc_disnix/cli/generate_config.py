@@ -8,14 +8,14 @@ from typing import Any
 import click
 
 from ..errors import EvalError
-from ..model.process import PROCESS_MANAGERS
 from .common import fail, run
+from .options import ProcessManagerChoice
 from .state_dirs import state_dir_options, state_dirs
 
 
 @click.command("nixproc-generate-config", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("config", required=False, type=click.Path())
-@click.option("-P", "--process-manager", type=click.Choice(PROCESS_MANAGERS), envvar="NIXPROC_PROCESS_MANAGER",
+@click.option("-P", "--process-manager", type=ProcessManagerChoice(), envvar="NIXPROC_PROCESS_MANAGER",
               help="The process manager to generate configuration for.")
 @state_dir_options
 @click.option("--ids", "ids_file", type=click.Path(dir_okay=False),

@@ -8,10 +8,9 @@ import click
 from click.core import ParameterSource
 
 from ..graph.dot import FORMATS
-from ..model.process import PROCESS_MANAGERS
 from ..errors import GraphError
 from .common import fail, run
-from .options import pkgs_option
+from .options import ProcessManagerChoice, pkgs_option
 from .state_dirs import state_dir_options, state_dirs
 
 
@@ -20,7 +19,7 @@ from .state_dirs import state_dir_options, state_dirs
 @click.option("-s", "--services", help="Draw this Disnix services model instead of a processes model.")
 @click.option("-i", "--infrastructure", help="Infrastructure model (with -d).")
 @click.option("-d", "--distribution", help="Distribution model: one cluster per target, as disnix-visualize.")
-@click.option("-P", "--process-manager", type=click.Choice(PROCESS_MANAGERS), envvar="NIXPROC_PROCESS_MANAGER",
+@click.option("-P", "--process-manager", type=ProcessManagerChoice(), envvar="NIXPROC_PROCESS_MANAGER",
               help="Evaluate the processes model for this manager [default: agnostic].")
 @state_dir_options
 @click.option("--extra-params", help="Nix attribute set of extra parameters for the models.")

@@ -9,14 +9,14 @@ import click
 
 from ..errors import LogsError, NixprocError
 from ..logs import DEFAULT_LINES
-from ..model.process import PROCESS_MANAGERS
 from .common import fail
+from .options import ProcessManagerChoice
 from .state_dirs import state_dir_options, state_dirs
 
 
 @click.command("logs", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("name")
-@click.option("-P", "--process-manager", type=click.Choice(PROCESS_MANAGERS), envvar="NIXPROC_PROCESS_MANAGER",
+@click.option("-P", "--process-manager", type=ProcessManagerChoice(), envvar="NIXPROC_PROCESS_MANAGER",
               help="The process manager that runs the process.")
 @click.option("-n", "--lines", type=click.IntRange(min=0), default=DEFAULT_LINES, show_default=True,
               help="Print the last N lines.")
