@@ -139,16 +139,19 @@ def create_generation(profile: str, store_path: str) -> int:
     store_path = os.path.abspath(store_path)
     if not os.path.exists(store_path):
         raise DeployError(f"cannot add '{store_path}' to profile '{profile}': path does not exist")
-    os.makedirs(os.path.dirname(profile), exist_ok=True)
-    with _locked(profile):
-        _require_link_or_absent(profile)
-        generations = list_generations(profile)
-        if generations and generations[-1].target == store_path:
-            number = generations[-1].number
-        else:
-            number = generations[-1].number + 1 if generations else 1
-            os.symlink(store_path, _link_path(profile, number))
-        _switch_link(profile, number)
+    try:
+        os.makedirs(os.path.dirname(profile), exist_ok=True)
+        with _locked(profile):
+            _require_link_or_absent(profile)
+            generations = list_generations(profile)
+            if generations and generations[-1].target == store_path:
+                number = generations[-1].number
+            else:
+                number = generations[-1].number + 1 if generations else 1
+                os.symlink(store_path, _link_path(profile, number))
+            _switch_link(profile, number)
+    except OSError as error:  # an unwritable profile folder
+        raise DeployError(f"cannot add '{store_path}' to profile '{profile}': {error.strerror}") from None
     return number
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 
+from nixproc_disnix.errors import BuildError
 from nixproc_disnix.store.store import Store
 
 
@@ -28,14 +29,21 @@ def add_indirect_root(store: Store, link: str) -> None:
 
 def make_out_link(store: Store, link: str, store_path: str) -> None:
     """Point ``link`` at ``store_path`` in one step and make it a root (``nix-build -o``)."""
-    replace_symlink(store_path, link)
+    try:
+        replace_symlink(store_path, link)
+    except OSError as error:
+        raise BuildError(f"cannot link '{link}' to '{store_path}': {error.strerror}") from None
     add_indirect_root(store, link)
 
 
 def replace_symlink(target: str, link: str) -> None:
-    """Create or atomically replace the symlink ``link`` → ``target``."""
+    """Create or atomically replace the symlink ``link`` → ``target``; on failure nothing is left behind."""
     temporary = f"{link}.tmp-{os.getpid()}"
     if os.path.lexists(temporary):
         os.unlink(temporary)
     os.symlink(target, temporary)
-    os.replace(temporary, link)
+    try:
+        os.replace(temporary, link)
+    except OSError:
+        os.unlink(temporary)
+        raise

@@ -101,12 +101,19 @@ class Store:
         self.store_dir = os.path.abspath(store_dir) if store_dir else os.path.join(self.root, "store")
         self.lock_dir = os.path.join(self.root, "locks")
         self.log_dir = os.path.join(self.root, "log")
-        for directory in (self.store_dir, self.lock_dir, self.log_dir):
-            os.makedirs(directory, exist_ok=True)
-        self._db = sqlite3.connect(os.path.join(self.root, "db.sqlite"), timeout=600, isolation_level=None)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.executescript(_SCHEMA)
-        self._gc_lock = os.open(os.path.join(self.root, "gc.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            for directory in (self.store_dir, self.lock_dir, self.log_dir):
+                os.makedirs(directory, exist_ok=True)
+            self._db = sqlite3.connect(os.path.join(self.root, "db.sqlite"), timeout=600, isolation_level=None)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.executescript(_SCHEMA)
+            self._gc_lock = os.open(os.path.join(self.root, "gc.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            where = f" ('{error.filename}')" if error.filename and error.filename != self.store_dir else ""
+            raise BuildError(f"cannot open the store '{self.store_dir}': {error.strerror}{where}") from None
+        except sqlite3.Error as error:
+            raise BuildError(f"cannot open the store '{self.store_dir}': its database "
+                             f"'{os.path.join(self.root, 'db.sqlite')}': {error}") from None
         fcntl.flock(self._gc_lock, fcntl.LOCK_SH)
 
     def close(self) -> None:
