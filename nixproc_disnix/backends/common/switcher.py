@@ -101,6 +101,11 @@ def run_command(argv: Sequence[str]) -> tuple[int, str]:
     with tempfile.TemporaryFile() as output:
         try:
             completed = subprocess.run(list(argv), cwd="/", stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+        except FileNotFoundError:
+            if "/" in argv[0]:
+                raise DeployError(f"cannot run {argv[0]}: No such file or directory") from None
+            raise DeployError(f"cannot run {argv[0]}: it is not installed (not in PATH); "
+                              f"nixproc doctor says what each process manager needs") from None
         except OSError as error:
             raise DeployError(f"cannot run {argv[0]}: {error.strerror}") from None
         output.seek(0)
