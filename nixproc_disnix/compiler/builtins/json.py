@@ -7,6 +7,7 @@ from ...errors import EvalError
 from ..eval.printer import to_json
 from ..eval.values import Attrs, make_string
 from . import primop
+from .json_errors import nlohmann_message
 
 
 @primop("toJSON", 1)
@@ -44,10 +45,9 @@ def _reject_constant(name: str):
     raise ValueError(f"invalid literal {name}")
 
 
-def _parse_error(line: int, column: int, pos) -> EvalError:
-    """nlohmann's message (Nix 2.8 parses JSON with nlohmann::json), without its token detail."""
-    return EvalError(f"[json.exception.parse_error.101] parse error at line {line}, column {column}: "
-                     f"syntax error while parsing value", pos)
+def _parse_error(text: str, pos) -> EvalError:
+    """nlohmann's message: Nix 2.8 parses JSON with nlohmann::json."""
+    return EvalError(f"[json.exception.parse_error.101] {nlohmann_message(text)}", pos)
 
 
 @primop("fromJSON", 1)
@@ -56,12 +56,8 @@ def _from_json(ev, pos, v):
     text = s.encode("latin-1").decode("utf-8", "surrogateescape")
     try:
         parsed = _json.loads(text, parse_constant=_reject_constant)
-    except _json.JSONDecodeError as e:
-        raise _parse_error(e.lineno, e.colno, pos) from None
-    except ValueError as e:  # NaN / Infinity, which nlohmann's parser rejects
-        name = str(e).rsplit(" ", 1)[-1]
-        before = text[:max(text.find(name), 0)]
-        raise _parse_error(before.count("\n") + 1, len(before) - before.rfind("\n"), pos) from None
+    except ValueError:  # also NaN / Infinity, which nlohmann's parser rejects
+        raise _parse_error(text, pos) from None
     except RecursionError:
         raise EvalError("[json.exception.out_of_range.408] excessive array size", pos) from None
     return _convert(parsed)
