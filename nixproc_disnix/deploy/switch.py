@@ -26,7 +26,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from nixproc_disnix.backends.common.switcher import ProcessStatus, Report, SwitchContext, Switcher, switcher
+from nixproc_disnix.backends.common.switcher import (
+    ProcessStatus,
+    Report,
+    SwitchContext,
+    Switcher,
+    require_commands,
+    switcher,
+)
 from nixproc_disnix.deep import run_parallel
 from nixproc_disnix.deploy.build import BuildRequest, build_profile
 from nixproc_disnix.deploy.plan import SwitchPlan, plan_switch
@@ -118,12 +125,15 @@ def switch_to_generation(store: Store, options: SwitchOptions, number: int, repo
 
 
 def switcher_of(options: SwitchOptions, report: Report) -> Switcher:
-    """The manager's switcher, told the options it may care about."""
+    """The manager's switcher, told the options it may care about; unless in a dry run, its tools must be installed."""
     context = SwitchContext(
         state_dirs=options.state_dirs, report=report, runlevel=options.runlevel, user=options.user,
         enable_at_boot=options.enable_at_boot,
     )
-    return switcher(options.process_manager, context)
+    backend = switcher(options.process_manager, context)
+    if not options.dry_run:
+        require_commands(options.process_manager, backend)
+    return backend
 
 
 def _deploy(store: Store, options: SwitchOptions, path: str, record: Callable[[], object], report: Report) -> SwitchPlan:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import importlib
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Collection, Sequence
@@ -61,6 +62,11 @@ class Switcher(Protocol):
     parallel threads. To roll back it calls the same methods the other way
     round, with the profiles swapped. A process the manager does not run
     (e.g. no link for this runlevel) is silently skipped by all four.
+
+    A switcher that runs the manager's own tools names them in a class
+    attribute ``commands``: :func:`require_commands` checks they are
+    installed before anything changes, as the undo of a failed step would
+    need them too.
     """
 
     def stop(self, process: DeployedProcess) -> None:
@@ -89,6 +95,15 @@ def switcher(process_manager: str, context: SwitchContext) -> Switcher:
         raise DeployError(f"deploying with {process_manager} is not supported yet") from None
     made: Switcher = module.switcher(context)
     return made
+
+
+def require_commands(process_manager: str, backend: Switcher) -> None:
+    """Fail, naming them, if commands the switcher runs (its ``commands``) are not in ``PATH``."""
+    missing = [command for command in getattr(backend, "commands", ()) if shutil.which(command) is None]
+    if missing:
+        raise DeployError(f"cannot deploy with {process_manager}: {', '.join(missing)} "
+                          f"{'is' if len(missing) == 1 else 'are'} not installed (not in PATH); "
+                          f"nixproc doctor says what each process manager needs")
 
 
 def run_command(argv: Sequence[str]) -> tuple[int, str]:

@@ -40,6 +40,8 @@ def params_arguments(params_file: str) -> list[str]:
 class CygrunsrvSwitcher:
     """Install, start, stop and remove services with ``cygrunsrv``."""
 
+    commands = ("cygrunsrv",)
+
     def __init__(self, report: Report) -> None:
         self.report = report
 

@@ -67,6 +67,8 @@ def container_of(process: DeployedProcess) -> Container | None:
 class DockerSwitcher:
     """Load images, create, start, stop and remove containers with the ``docker`` client."""
 
+    commands = ("docker",)
+
     def __init__(self, user: str | None, report: Report) -> None:
         self.user = user
         self.report = report

@@ -36,6 +36,8 @@ def jobs_of(process: DeployedProcess) -> dict[str, str]:
 class LaunchdSwitcher:
     """Copy plists into the target directory and load, start, stop and unload them with ``launchctl``."""
 
+    commands = ("launchctl",)
+
     def __init__(self, target: str, report: Report) -> None:
         self.target = target
         self.report = report

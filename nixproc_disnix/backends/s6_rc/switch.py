@@ -87,6 +87,8 @@ def services_of(process: DeployedProcess) -> list[str]:
 class S6RCSwitcher:
     """Compile profiles into s6-rc databases, make them live, and bring services up and down."""
 
+    commands = ("s6-rc-compile", "s6-rc-init", "s6-rc-update", "s6-rc")
+
     def __init__(self, dirs: S6RCDirs, report: Report) -> None:
         self.dirs = dirs
         self.report = report

@@ -54,6 +54,8 @@ def units_of(process: DeployedProcess) -> list[str]:
 class SystemdSwitcher:
     """Link units into the target directory and start, stop and ask ``systemctl`` about them."""
 
+    commands = ("systemctl",)
+
     def __init__(self, target: str, user: bool, report: Report) -> None:
         self.target = target
         self.systemctl = ["systemctl", *(["--user"] if user else [])]
