@@ -1,7 +1,6 @@
 """fromJSON on invalid JSON: the same nlohmann::json message as Nix 2.8, position and token included."""
 from __future__ import annotations
 
-import json
 import subprocess
 
 import pytest
@@ -16,12 +15,14 @@ INVALID = [
     '{"a": }', "[1,]", "", " ", "tru", "nul", "NaN", "Infinity", "[-Infinity]", '{"a" 1}', "{1:2}", "[1 2]",
     '"abc', "-x", "1.", "1e", "1e+", '{"a":1,}', "01", "[1]x", '"a\\q"', '{"a":\n }', '"\\u12"', '"a\nb"',
     "[1, nul", '{"a":1 "b"}', '{"a": tx}', '{"a": 1.5e}', '["a",\n ?]', '{\n"a"\n}', '{"a": {"b": [1, {]}}',
-    '"\t"', "[[[", "{}}",
+    '"\t"', '"\x01"', '"\x0b"', '"\x1f"', "[[[", "{}}",
 ]
 
 
 def nix_string(text: str) -> str:
-    return json.dumps(text).replace("${", "\\${")
+    """A Nix string literal of ``text``; other control characters stand in it as they are."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${")
+    return '"' + escaped.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r") + '"'
 
 
 @pytest.mark.parametrize("text", INVALID)

@@ -17,6 +17,9 @@ _NAMES = {
     "number": "number literal", "[": "'['", "{": "'{'", "]": "']'", "}": "'}'", ":": "':'", ",": "','",
     "end": "end of input", "value": "'[', '{', or a literal",
 }
+_CONTROL_NAMES = (
+    "NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US"
+).split()
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 
 
@@ -103,11 +106,9 @@ class _Reader:
                 elif escape == "" or escape not in '"\\/bfnrt':
                     raise self._error("invalid string: forbidden character after backslash")
             elif ord(char) < 0x20:
-                name = {"\n": "LF", "\t": "HT", "\r": "CR", "\b": "BS", "\f": "FF"}.get(char)
-                short = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}.get(char)
-                code = f"U+{ord(char):04X}"
-                detail = f"{code} ({name}) must be escaped to \\u{ord(char):04X} or {short}" if name else (
-                    f"{code} must be escaped to \\u{ord(char):04X}")
+                short = {"\n": " or \\n", "\t": " or \\t", "\r": " or \\r", "\b": " or \\b", "\f": " or \\f"}
+                detail = (f"U+{ord(char):04X} ({_CONTROL_NAMES[ord(char)]}) must be escaped to "
+                          f"\\u{ord(char):04X}{short.get(char, '')}")
                 raise self._error(f"invalid string: control character {detail}")
 
     def _number(self) -> str:
