@@ -5,9 +5,8 @@
 { createManagedProcess, tmpDir, webapp }:
 { port, instanceSuffix ? "", instanceName ? "webapp${instanceSuffix}", dependencies ? [] }:
 
-createManagedProcess {
+createManagedProcess (import ./common.nix { inherit instanceName port; } // {
   inherit instanceName dependencies;
-  description = "Webapp (${instanceName})";
   process = "${webapp}/bin/webapp";
   daemonArgs = [ "-D" ];
   environment = {
@@ -16,16 +15,4 @@ createManagedProcess {
     # managers look for it: a process running as a user keeps it in tmpDir.
     PID_FILE = "${tmpDir}/${instanceName}.pid";
   };
-  user = instanceName;
-  credentials = {
-    groups.${instanceName} = {};
-    users.${instanceName} = {
-      group = instanceName;
-      description = "Webapp user";
-    };
-  };
-
-  overrides = {
-    sysvinit.runlevels = [ 3 4 5 ];
-  };
-}
+})

@@ -7,25 +7,12 @@
 let
   pidFile = "${tmpDir}/${instanceName}.pid";
 in
-createManagedProcess {
+createManagedProcess (import ./common.nix { inherit instanceName port; } // {
   inherit instanceName dependencies pidFile;
-  description = "Webapp (${instanceName})";
   daemon = "${webapp}/bin/webapp";
   daemonArgs = [ "-D" ];
   environment = {
     PORT = port;
     PID_FILE = pidFile;
   };
-  user = instanceName;
-  credentials = {
-    groups.${instanceName} = {};
-    users.${instanceName} = {
-      group = instanceName;
-      description = "Webapp user";
-    };
-  };
-
-  overrides = {
-    sysvinit.runlevels = [ 3 4 5 ];
-  };
-}
+})

@@ -3,21 +3,8 @@
 { createManagedProcess, tmpDir, webapp }:
 { port, instanceSuffix ? "", instanceName ? "webapp${instanceSuffix}", dependencies ? [] }:
 
-createManagedProcess {
+createManagedProcess (import ./common.nix { inherit instanceName port; } // {
   inherit instanceName dependencies;
-  description = "Webapp (${instanceName})";
   foregroundProcess = "${webapp}/bin/webapp";
   environment.PORT = port;
-  user = instanceName;
-  credentials = {
-    groups.${instanceName} = {};
-    users.${instanceName} = {
-      group = instanceName;
-      description = "Webapp user";
-    };
-  };
-
-  overrides = {
-    sysvinit.runlevels = [ 3 4 5 ];
-  };
-}
+})
