@@ -306,6 +306,8 @@ def processes_model_files(processes: str, id_resources: str | None, ids: str | N
     ``idresources.nix`` and ``ids.nix`` (SPEC §1.6); a missing ``ids.nix``
     means starting empty, and is where the new assignments go.
     """
+    if not os.path.exists(processes):
+        raise IdAssignError(f"processes model '{processes}' does not exist")
     directory = os.path.dirname(os.path.abspath(processes))
     if id_resources is None:
         id_resources = os.path.join(directory, "idresources.nix")
