@@ -9,6 +9,10 @@ generation is recorded only once everything started; if any step fails,
 what was done is undone in reverse (started processes stopped, the old
 files activated again, stopped processes started, created accounts
 deleted), the profile stays as it was, and one error line says what failed.
+A switch holds the profile's switch lock and notes the profile it deploys
+in the journal (:mod:`~nixproc_disnix.deploy.journal`) before touching a
+process, so after a SIGKILL the next switch stops what the killed one left
+and converges, whatever it deploys.
 
 Differences from upstream, on purpose: ``--switch-generation`` works (it
 makes that generation current, as ``nix-env --switch-generation``, instead
@@ -23,6 +27,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -35,6 +40,7 @@ from nixproc_disnix.backends.common.switcher import (
     switcher,
 )
 from nixproc_disnix.deep import run_parallel
+from nixproc_disnix.deploy import journal
 from nixproc_disnix.deploy.build import BuildRequest, build_profile
 from nixproc_disnix.deploy.plan import SwitchPlan, plan_switch
 from nixproc_disnix.deploy.ports import taken_assigned_ports
@@ -137,6 +143,13 @@ def switcher_of(options: SwitchOptions, report: Report) -> Switcher:
 
 
 def _deploy(store: Store, options: SwitchOptions, path: str, record: Callable[[], object], report: Report) -> SwitchPlan:
+    """Plan and run the switch to ``path`` holding the profile's switch lock; a dry run only reads, so takes none."""
+    with nullcontext() if options.dry_run else journal.locked(options.profile):
+        return _deploy_locked(store, options, path, record, report)
+
+
+def _deploy_locked(store: Store, options: SwitchOptions, path: str, record: Callable[[], object],
+                   report: Report) -> SwitchPlan:
     backend = switcher_of(options, report)
     old = read_profile(options.old_profile or options.profile)
     new = read_profile(path)
@@ -147,20 +160,19 @@ def _deploy(store: Store, options: SwitchOptions, path: str, record: Callable[[]
         manager = new.processes[strangers[0]].process_manager
         raise DeployError(f"profile '{path}' was built for {manager} ({', '.join(strangers)}), not {options.process_manager}")
     manage_accounts = os.geteuid() == 0 and not options.state_dirs.force_disable_user_change
-    plan = plan_switch(old, new, manage_accounts)
+    interrupted = [read_profile(pending) for pending in journal.interrupted(options.profile)]
+    plan = plan_switch(old, new, manage_accounts, interrupted)
     if options.dry_run:
         return plan
-
-    def record_generation() -> None:
-        add_indirect_root(store, os.path.dirname(options.profile))
-        record()
 
     def output_of(process: DeployedProcess) -> LogText:
         return process_output(process.process_manager, process.name, options.state_dirs, options.user)
 
+    add_indirect_root(store, os.path.dirname(options.profile))  # keeps the journal's profiles, then the generations
+    journal.begin(options.profile, new.path)
     init_state(options.state_dirs)
-    execute(plan, old, new, backend, record_generation, report, options.max_concurrent, options.start_timeout,
-            output_of, options.progress)
+    execute(plan, old, new, backend, record, report, options.max_concurrent, options.start_timeout,
+            output_of, options.progress, settle=partial(journal.settle, options.profile))
     return plan
 
 
@@ -179,6 +191,7 @@ def execute(
     start_timeout: float = START_TIMEOUT,
     output_of: Callable[[DeployedProcess], LogText] | None = None,
     progress: Progress | None = None,
+    settle: Callable[[], object] | None = None,
 ) -> None:
     """Run ``plan``; ``record`` makes the new generation current once everything started.
 
@@ -188,10 +201,18 @@ def execute(
     completed step pushes its undo; on failure they run in reverse and the
     error says whether the rollback was complete. ``progress`` hears of
     each stop and start (the undo steps are only reported).
+
+    What an interrupted switch left is dealt with first and never undone:
+    its leftovers stay stopped, and processes it may have stopped or
+    started are started only if they do not run. ``settle`` runs once the
+    processes match a generation again: after ``record``, or after a
+    rollback that undid everything (see :mod:`~nixproc_disnix.deploy.journal`).
     """
     undo: list[Undo] = []
-    stopping = PhaseCounter(progress, "stop", sum(map(len, plan.stop)))
-    starting = PhaseCounter(progress, "start", sum(map(len, plan.start)))
+    recovered = False
+    stopping = PhaseCounter(progress, "stop", sum(map(len, plan.recover + plan.stop)))
+    starting = PhaseCounter(progress, "start", sum(map(len, plan.revive + plan.start)))
+    unless_running = {*plan.resume, *(process.name for level in plan.revive for process in level)}
 
     def stop(process: DeployedProcess) -> None:
         with stopping.step(process.name):
@@ -199,7 +220,8 @@ def execute(
 
     def start(process: DeployedProcess) -> None:
         with starting.step(process.name):
-            backend.start(process)
+            if process.name not in unless_running or backend.status(process) is not ProcessStatus.RUNNING:
+                backend.start(process)
             _wait_running(backend, process, start_timeout)
             if process.readiness is not None:
                 wait_until_ready(process.name, process.readiness, output_of(process) if output_of else None)
@@ -211,19 +233,28 @@ def execute(
         for user in plan.add_users:
             if add_user(user, report):
                 undo.append((f"delete user {user.name}", partial(delete_user, user)))
+        for level in plan.recover:
+            _run_level(level, stop, None, undo, max_concurrent, undo_failed=False)
+        recovered = True
         for level in plan.stop:
             _run_level(level, stop, lambda process: (f"start {process.name}", partial(backend.start, process)),
                        undo, max_concurrent, undo_failed=False)
         backend.activate(new, old)
         undo.append(("activate the previous profile", partial(backend.activate, old, new)))
+        for level in plan.revive:
+            _run_level(level, start, None, undo, max_concurrent, undo_failed=False)
         for level in plan.start:
             # A failed start may have left something behind: stopping it is part of the undo.
             _run_level(level, start, lambda process: (f"stop {process.name}", partial(backend.stop, process)),
                        undo, max_concurrent, undo_failed=True)
-        _confirm_running([process for level in plan.start for process in level], backend)
+        _confirm_running([process for level in plan.revive + plan.start for process in level], backend)
         record()
+        if settle is not None:
+            settle()
     except BaseException as error:  # Ctrl-C too: what this switch started is undone all the same
         failures = _undo(undo, report)
+        if settle is not None and recovered and not failures:
+            settle()
         if isinstance(error, KeyboardInterrupt):
             error = DeployError("interrupted by the user")
         elif not isinstance(error, DeployError):
@@ -241,19 +272,22 @@ def execute(
 def _run_level(
     level: tuple[DeployedProcess, ...],
     action: Callable[[DeployedProcess], None],
-    undo_of: Callable[[DeployedProcess], Undo],
+    undo_of: Callable[[DeployedProcess], Undo] | None,
     undo: list[Undo],
     max_concurrent: int,
     undo_failed: bool,
 ) -> None:
-    """Run ``action`` on a level's processes, at most ``max_concurrent`` at once; all finish before a failure is raised."""
+    """Run ``action`` on a level's processes, at most ``max_concurrent`` at once; all finish before a failure is raised.
+
+    ``undo_of`` (None: nothing to undo) gives the undo of each completed action, and of failed ones with ``undo_failed``.
+    """
     futures, interrupted = run_parallel(action, level, min(max_concurrent, len(level)))
     errors: list[BaseException] = [KeyboardInterrupt()] if interrupted else []
     for process, future in zip(level, futures):
         if future.cancelled():
             continue
         error = future.exception()
-        if error is None or undo_failed:
+        if undo_of is not None and (error is None or undo_failed):
             undo.append(undo_of(process))
         if error is not None:
             errors.append(error)

@@ -99,7 +99,8 @@ def _locked(profile: str) -> Iterator[None]:
             return
 
 
-def _fsync_dir(directory: str) -> None:
+def fsync_dir(directory: str) -> None:
+    """Make the links just made or removed in ``directory`` survive a crash."""
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -124,7 +125,7 @@ def _switch_link(profile: str, number: int) -> None:
     except OSError:
         os.unlink(temporary)
         raise
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
 def create_generation(profile: str, store_path: str) -> int:

@@ -150,3 +150,45 @@ def test_a_bug_still_rolls_back_and_propagates() -> None:
     with pytest.raises(KeyError):
         run(recorder, EMPTY, profile(process("a")))
     assert recorder.events == ["activate ['a']", "start a@1", "stop a@1", "activate []"]
+
+
+class Resuming(Recorder):
+    """A switcher on which the processes in ``down`` do not run until started; all others run."""
+
+    def __init__(self, down: set[str], fail: dict[str, str] | None = None) -> None:
+        super().__init__(fail)
+        self.down = down
+
+    def start(self, process: DeployedProcess) -> None:
+        super().start(process)
+        self.down.discard(process.name)
+
+    def status(self, process: DeployedProcess) -> ProcessStatus:
+        return ProcessStatus.STOPPED if process.name in self.down else ProcessStatus.RUNNING
+
+
+# The interrupted switch stopped c@1 and x@1, started b@2 and e@2.
+INTERRUPTED = profile(process("a"), process("b", "2", "a"), process("c", "2", "b"), process("e", "2", "a"))
+BEFORE = profile(*OLD.processes.values(), process("x"))
+AFTER = profile(*NEW.processes.values(), process("x"))
+
+
+def test_what_an_interrupted_switch_left_is_stopped_and_what_runs_is_not_started_again() -> None:
+    recorder = Resuming(down={"c", "x"})
+    settled: list[str] = []
+    execute(plan_switch(BEFORE, AFTER, False, [INTERRUPTED]), BEFORE, AFTER, recorder,
+            lambda: recorder.events.append("recorded"), lambda line: None, settle=lambda: settled.append("settled"))
+    assert recorder.events[:1] == ["stop e@2"] and recorder.events[1:3] == ["stop c@1", "stop b@1"]
+    assert recorder.events[4:] == ["start x@1", "start d@2", "start c@2", "recorded"], "b@2 runs already"
+    assert settled == ["settled"]
+
+
+def test_a_rollback_after_an_interrupted_switch_keeps_its_leftovers_stopped() -> None:
+    recorder = Resuming(down={"c", "x", "d"}, fail={"d@2": "start"})
+    settled: list[str] = []
+    with pytest.raises(DeployError, match="cannot start d; rolled back"):
+        execute(plan_switch(BEFORE, AFTER, False, [INTERRUPTED]), BEFORE, AFTER, recorder, lambda: None,
+                lambda line: None, settle=lambda: settled.append("settled"))
+    undo = recorder.events[recorder.events.index("start d@2") + 1:]
+    assert undo == ["stop d@2", "stop b@2", "activate ['a', 'b', 'c', 'x']", "start b@1", "start c@1"]
+    assert "start e@2" not in undo and "stop x@1" not in undo and settled == ["settled"]

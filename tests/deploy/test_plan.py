@@ -105,3 +105,41 @@ def test_render_lists_steps_in_order() -> None:
 def test_plan_is_a_frozen_model() -> None:
     plan = plan_switch(EMPTY, WEBAPPS, manage_accounts=False)
     assert SwitchPlan.model_validate(plan.model_dump()) == plan
+
+
+# a <- b <- c, a <- d, and x alone; the interrupted switch changed b and c, added e and removed x.
+BEFORE = profile(process("a"), process("b", "1", "a"), process("c", "1", "b"), process("x"))
+INTERRUPTED = profile(process("a"), process("b", "2", "a"), process("c", "2", "b"), process("e", "2", "a"))
+
+
+def test_a_switch_after_an_interrupted_one_plans_from_the_mix() -> None:
+    new = profile(process("a"), process("b", "2", "a"), process("c", "3", "b"), process("d", "3", "a"),
+                  process("x"))
+    plan = plan_switch(BEFORE, new, manage_accounts=False, interrupted=[INTERRUPTED])
+    assert [[p.out_path for p in level] for level in plan.recover] == [["/s/2-c", "/s/2-e"]], "only its own versions"
+    assert names(plan.stop) == [["c"], ["b"]]
+    assert names(plan.revive) == [["x"]], "it may have stopped x"
+    assert names(plan.start) == [["b", "d"], ["c"]]
+    assert plan.resume == ("b",), "it may have started b@2 already"
+    assert plan.unchanged == ("a",) and plan.restart == ("b", "c")
+    assert render_plan(plan) == (
+        "stop (left by an interrupted switch): c e\nstop: c\nstop: b\nstart unless running: x\nstart: b d\n"
+        "start: c\nrestarted (changed): b c\nresumed (started unless running): b\nunchanged: a\n"
+    )
+
+
+def test_retrying_an_interrupted_switch_resumes_it() -> None:
+    plan = plan_switch(BEFORE, INTERRUPTED, manage_accounts=False, interrupted=[INTERRUPTED, INTERRUPTED])
+    assert plan.recover == () and names(plan.stop) == [["c"], ["b", "x"]]
+    assert names(plan.start) == [["b", "e"], ["c"]] and plan.resume == ("b", "c", "e")
+
+
+def test_an_interrupted_switch_that_recorded_its_generation_leaves_nothing_to_do() -> None:
+    plan = plan_switch(INTERRUPTED, INTERRUPTED, manage_accounts=False, interrupted=[INTERRUPTED])
+    assert plan.is_empty and plan.unchanged == ("a", "b", "c", "e")
+
+
+def test_accounts_an_interrupted_switch_created_are_deleted_when_unused() -> None:
+    interrupted = profile(groups=("left",), users={"left": {"group": "left"}})
+    plan = plan_switch(profile(), profile(), manage_accounts=True, interrupted=[interrupted])
+    assert [u.name for u in plan.delete_users] == ["left"] and [g.name for g in plan.delete_groups] == ["left"]
