@@ -34,6 +34,7 @@ SMALL_ARGUMENTS: dict[str, list[str]] = {
     "lang_conformance": [str(CORPUS / "nix-lang-2.8.0")],
     "parse_corpus": [str(ROOT / "examples")],
     "parse_speed": [str(ROOT / "examples")],
+    "switch": ["--count", "20", "--repeat", "1"],
 }
 """Arguments of the scripts that take any, for a quick run; a path among them must exist."""
 
