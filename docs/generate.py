@@ -185,39 +185,35 @@ def shared_page(verb: str, commands: dict[str, click.Command]) -> Page:
 
 def pages() -> tuple[list[Page], list[tuple[str, str]]]:
     """The command pages, and the console scripts that are not click commands (name, summary)."""
-    found: list[Page] = []
     plain: list[tuple[str, str]] = []
     switch_like: dict[str, dict[str, click.Command]] = {"switch": {}, "deploy": {}}
-    by_command: dict[int, str] = {}
-    declared = scripts()
-    for script, target in sorted(declared.items()):
+    commands: dict[str, click.Command] = {}
+    for script, target in sorted(scripts().items()):
         command = load(target)
         match = re.fullmatch(r"nixproc-(.+)-(switch|deploy)", script)
         if match and match.group(1) in PROCESS_MANAGERS:
             assert isinstance(command, click.Command)
             switch_like[match.group(2)][match.group(1)] = command
         elif isinstance(command, click.Command):
-            by_command[id(command)] = script
+            commands[script] = command
         else:
             plain.append((script, ((getattr(command, "__doc__", None) or "").strip().splitlines() or [""])[0]))
-    main = load(declared["nixproc"])
+    main = commands["nixproc"]
     assert isinstance(main, click.Group)
     group_context = main.make_context("nixproc", [], resilient_parsing=True)
+    script_of = {id(command): script for script, command in commands.items()}
     aliases: dict[str, list[str]] = {}
-    subcommands: list[Page] = []
+    found: list[Page] = []
     for name in main.list_commands(group_context):
         sub = main.get_command(group_context, name)
         assert sub is not None
-        if id(sub) in by_command:
-            aliases.setdefault(by_command[id(sub)], []).append(f"nixproc {name}")
+        if id(sub) in script_of:
+            aliases.setdefault(script_of[id(sub)], []).append(f"nixproc {name}")
         else:
-            subcommands.append(Page(f"nixproc {name}", f"nixproc-{name}.md", sub, parent=main))
-    for script, target in sorted(declared.items()):
-        command = load(target)
-        if isinstance(command, click.Command) and id(command) in by_command:
-            found.append(Page(script, f"{script}.md", command, also=tuple(aliases.get(script, ()))))
-    found += subcommands
-    found += [shared_page(verb, commands) for verb, commands in switch_like.items()]
+            found.append(Page(f"nixproc {name}", f"nixproc-{name}.md", sub, parent=main))
+    found += [Page(script, f"{script}.md", command, also=tuple(aliases.get(script, ())))
+              for script, command in commands.items()]
+    found += [shared_page(verb, managers) for verb, managers in switch_like.items()]
     return sorted(found, key=lambda page: page.title), plain
 
 
