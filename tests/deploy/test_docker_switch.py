@@ -101,10 +101,7 @@ def container_output(
 def test_deploy_redeploy_change_fail_and_undeploy(tmp_path: Path, store_dir: Path, docker: StandIns) -> None:
     deployment = WebappsDeployment(tmp_path / "deployment", store_dir, "docker")
     # The port reaches the image, which is not built yet; a label carries it into the container's output too.
-    model = deployment.model.read_text()
-    label = 'overrides.docker.container.dockerCreateParameters.label = "port=${toString port}";'
-    anchor = "overrides.sysvinit.runlevels"
-    deployment.model.write_text(model.replace(anchor, f"{label}\n    {anchor}"))
+    deployment.add_to_webapps('overrides.docker.container.dockerCreateParameters.label = "port=${toString port}";')
     first = built(deployment, docker)
     plan = deployment.switch()
     assert [[process.name for process in level] for level in plan.start] == [["webapp1"], ["webapp2"]]

@@ -90,6 +90,11 @@ class WebappsDeployment:
             % (self.ports["webapp1"], self.ports["webapp2"])
         )
 
+    def add_to_webapps(self, attribute: str) -> None:
+        """Add ``attribute`` (``<path> = <value>;``) to the createManagedProcess parameters of every webapp."""
+        anchor = "overrides.sysvinit.runlevels"
+        self.model.write_text(self.model.read_text().replace(anchor, f"{attribute}\n    {anchor}"))
+
     def move(self, name: str) -> int:
         """Give instance ``name`` a new free port (so its output changes); the port."""
         self.ports[name] = free_port()
