@@ -22,8 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backends" / "s6_rc"))
-from source_format import SourceFormatError, check_source_directory  # noqa: E402
+SOURCE_FORMAT = Path(__file__).resolve().parents[1] / "backends" / "s6_rc"
+"""Where the source-format checker is (imported by the compiler only: it needs networkx, slow to load)."""
 
 Services = dict[str, dict[str, Any]]
 
@@ -34,6 +34,9 @@ def _error(command: str, message: str, code: int = 100) -> int:
 
 
 def _compile(database: Path, source: Path) -> int:
+    sys.path.insert(0, str(SOURCE_FORMAT))
+    from source_format import SourceFormatError, check_source_directory
+
     if os.path.lexists(database):
         return _error("s6-rc-compile", f"{database} already exists")
     if not source.is_dir():
