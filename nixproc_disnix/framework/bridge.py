@@ -120,14 +120,14 @@ def to_nix(value: Any) -> Any:
 def _settings(converter: _Converter, settings: Any) -> BackendSettings:
     data = converter.data(settings)
     ids = data.pop("ids", None)
-    return BackendSettings(
-        state_dir=data["stateDir"],
-        runtime_dir=data["runtimeDir"],
-        log_dir=data["logDir"],
-        tmp_dir=data["tmpDir"],
-        force_disable_user_change=data.get("forceDisableUserChange", False),
-        ids=Ids.model_validate({"ids": ids}) if ids else None,
-    )
+    return validate_as(BackendSettings, {
+        "state_dir": data["stateDir"],
+        "runtime_dir": data["runtimeDir"],
+        "log_dir": data["logDir"],
+        "tmp_dir": data["tmpDir"],
+        "force_disable_user_change": data.get("forceDisableUserChange", False),
+        "ids": validate_as(Ids, {"ids": ids}, "ids") if ids else None,
+    }, "state directories of createManagedProcess")
 
 
 def _generate(ev: Any, pos: Any, process_manager: Any, settings: Any, args: Any) -> Attrs:
@@ -176,7 +176,7 @@ def _credentials(ev: Any, pos: Any, composition: Any, credentials: Any) -> Attrs
     converter = _Converter(ev)
     policy = converter.data(composition)
     accounts = validate_as(Credentials, converter.data(credentials), "credentials")
-    ids = Ids.model_validate({"ids": policy["ids"]}) if policy.get("ids") else None
+    ids = validate_as(Ids, {"ids": policy["ids"]}, "ids") if policy.get("ids") else None
     files = dysnomia_support_files(accounts, ids, bool(policy.get("forceDisableUserChange")))
     output = {f"dysnomia-support/{path}": GeneratedFile(content) for path, content in files.items()}
     return _generated_value(Generated("credentials", output), converter.context)
