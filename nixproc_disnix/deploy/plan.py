@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict
 
 from nixproc_disnix.errors import DeployError
@@ -132,6 +131,10 @@ def _leftovers(
 
 def _levels(profile: DeployedProfile, names: set[str]) -> tuple[tuple[DeployedProcess, ...], ...]:
     """``names`` in dependency order, grouped in levels of mutually independent processes (sorted by name)."""
+    if not names:
+        return ()
+    import networkx as nx  # here, not above: importing it is most of what a no-op switch's plan would cost
+
     graph = nx.DiGraph()
     graph.add_nodes_from(names)
     graph.add_edges_from(

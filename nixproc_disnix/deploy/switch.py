@@ -239,15 +239,16 @@ def execute(
         for level in plan.stop:
             _run_level(level, stop, lambda process: (f"start {process.name}", partial(backend.start, process)),
                        undo, max_concurrent, undo_failed=False)
-        backend.activate(new, old)
-        undo.append(("activate the previous profile", partial(backend.activate, old, new)))
+        if not (plan.is_empty and new.path == old.path):  # a no-op switch leaves the manager alone
+            backend.activate(new, old)
+            undo.append(("activate the previous profile", partial(backend.activate, old, new)))
         for level in plan.revive:
             _run_level(level, start, None, undo, max_concurrent, undo_failed=False)
         for level in plan.start:
             # A failed start may have left something behind: stopping it is part of the undo.
             _run_level(level, start, lambda process: (f"stop {process.name}", partial(backend.stop, process)),
                        undo, max_concurrent, undo_failed=True)
-        _confirm_running([process for level in plan.revive + plan.start for process in level], backend)
+        _confirm_running([process for level in plan.revive + plan.start for process in level], backend, max_concurrent)
         record()
         if settle is not None:
             settle()
@@ -279,7 +280,8 @@ def _run_level(
 ) -> None:
     """Run ``action`` on a level's processes, at most ``max_concurrent`` at once; all finish before a failure is raised.
 
-    ``undo_of`` (None: nothing to undo) gives the undo of each completed action, and of failed ones with ``undo_failed``.
+    ``undo_of`` (None: nothing to undo) gives the undo of each completed action, and of failed ones with
+    ``undo_failed``.
     """
     futures, interrupted = run_parallel(action, level, min(max_concurrent, len(level)))
     errors: list[BaseException] = [KeyboardInterrupt()] if interrupted else []
@@ -296,26 +298,36 @@ def _run_level(
 
 
 def _wait_running(backend: Switcher, process: DeployedProcess, timeout: float) -> None:
-    """Poll ``status`` until the process shows up; it may not stay STOPPED past ``timeout``."""
+    """Poll ``status`` until the process shows up; it may not stay STOPPED past ``timeout``.
+
+    Most processes show up within milliseconds and their dependents wait for
+    them, so the polls start 10 ms apart and back off to 100 ms.
+    """
     deadline = time.monotonic() + timeout
+    interval = 0.01
     while backend.status(process) is ProcessStatus.STOPPED:
         if time.monotonic() >= deadline:
             raise DeployError(f"{process.name} was started but is not running")
-        time.sleep(0.1)
+        time.sleep(interval)
+        interval = min(interval * 2, 0.1)
 
 
-def _confirm_running(started: list[DeployedProcess], backend: Switcher) -> None:
+def _confirm_running(started: list[DeployedProcess], backend: Switcher, max_concurrent: int) -> None:
     """A moment after the last start, every started process must still run.
 
     A process that dies right after starting (its port taken, a bad
     configuration) first shows as running; like supervisord's ``startsecs``,
-    this catches it, once per switch rather than once per process.
+    this catches it, once per switch rather than once per process. The
+    statuses are asked ``max_concurrent`` at once, as the starts were.
     """
     if not started:
         return
     time.sleep(SETTLE_TIME)
-    for process in started:
-        if backend.status(process) is ProcessStatus.STOPPED:
+    futures, interrupted = run_parallel(backend.status, started, min(max_concurrent, len(started)))
+    if interrupted:
+        raise KeyboardInterrupt
+    for process, future in zip(started, futures):
+        if future.result() is ProcessStatus.STOPPED:
             raise DeployError(f"{process.name} was started but stopped again at once")
 
 

@@ -192,3 +192,9 @@ def test_a_rollback_after_an_interrupted_switch_keeps_its_leftovers_stopped() ->
     undo = recorder.events[recorder.events.index("start d@2") + 1:]
     assert undo == ["stop d@2", "stop b@2", "activate ['a', 'b', 'c', 'x']", "start b@1", "start c@1"]
     assert "start e@2" not in undo and "stop x@1" not in undo and settled == ["settled"]
+
+
+def test_a_no_op_switch_leaves_the_manager_alone() -> None:
+    recorder = Recorder()
+    run(recorder, OLD, OLD)
+    assert recorder.events == ["recorded"]

@@ -1,4 +1,4 @@
-"""nixproc-sysvinit-switch killed with SIGKILL half-way: the next run converges, and the old generation stays restorable.
+"""nixproc-sysvinit-switch killed with SIGKILL half-way: the next run converges, the old generations stay restorable.
 
 The real command runs in a subprocess and is killed at points it shows by
 itself, without any hook for tests:
@@ -188,14 +188,8 @@ class CrashDeployment:
     def version_running(self, name: str) -> str | None:
         """The version of ``name`` its PID file names, if that process runs."""
         pid = self.pid(name)
-        if pid is None:
-            return None
-        try:
-            environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-        except OSError:
-            return None
-        words = next((entry[len(b"NAME="):].decode().split() for entry in environment if entry.startswith(b"NAME=")), [])
-        return words[1] if len(words) == 2 else None
+        served = None if pid is None else serves(pid)
+        return None if served is None else served[1]
 
     def pid(self, name: str) -> int | None:
         try:
@@ -238,18 +232,27 @@ def waiting_for_lock(pid: int, lock: Path) -> bool:
                for fields in map(str.split, Path("/proc/locks").read_text().splitlines()))
 
 
+def serves(pid: int) -> tuple[str, str] | None:
+    """The instance name and version ``pid`` answers with: its ``NAME`` (the last, as Python's ``os.environ`` reads)."""
+    try:
+        environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    names = [entry[len(b"NAME="):].decode().split() for entry in environment if entry.startswith(b"NAME=")]
+    return (names[-1][0], names[-1][1]) if names and len(names[-1]) == 2 else None
+
+
 def servers_running(marker: str) -> Counter[str]:
     """How many webapp servers carrying ``marker`` run, by instance name."""
     running: Counter[str] = Counter()
     for pid in marked_pids(marker):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        names = [entry[len(b"NAME="):].split()[0].decode() for entry in environment if entry.startswith(b"NAME=")]
-        if command[0].endswith(b"python3") and any(argument.endswith(b"webapp.py") for argument in command) and names:
-            running[names[-1]] += 1
+        served = serves(pid)
+        if command[0].endswith(b"python3") and any(argument.endswith(b"webapp.py") for argument in command) and served:
+            running[served[0]] += 1
     return running
 
 
@@ -315,7 +318,8 @@ def test_after_a_killed_switch_the_previous_generations_are_restorable(deploymen
     second = deployment.write(NEW)
     deployment.cli(str(second))
     # c changes and e is new: both wait (e beside b, c after it); d goes.
-    target = {"a": Server("1"), "b": Server("3", ("a",)), "c": Server("3", ("b",), gated=True), "e": Server("3", ("a",))}
+    target = {"a": Server("1"), "b": Server("3", ("a",)), "c": Server("3", ("b",), gated=True),
+              "e": Server("3", ("a",))}
     deployment.kill_switch(deployment.write(target), target, MID_START)
     assert deployment.version_running("e") == "3"
 
