@@ -56,8 +56,11 @@ def compile_services(store: Store, request: BuildRequest) -> ServicesModel:
     by_out_path: dict[str, str] = {}
     for name in sorted(processes):
         with _instance(processes, name):
-            packages[name] = ev.force_attrs(ev.force_attrs(processes[name])["pkg"])
-            by_out_path[_out_path(ev, packages[name])] = name
+            instance = ev.force_attrs(processes[name])
+            if "pkg" not in instance:
+                raise EvalError(f"process instance '{name}' has no 'pkg' attribute")
+            packages[name] = ev.force_attrs(instance["pkg"])
+            by_out_path[_out_path(ev, packages[name], f"the pkg of process instance '{name}'")] = name
     services = {}
     for name, pkg in packages.items():
         with _instance(processes, name):
@@ -81,7 +84,7 @@ def _service(ev: Evaluator, name: str, instance: Attrs, pkg: Attrs, by_out_path:
     dependencies = ev.force_list(pkg["dependencies"]) if "dependencies" in pkg else []
     depends_on = []
     for dependency in dependencies:
-        out_path = _out_path(ev, ev.force_attrs(dependency))
+        out_path = _out_path(ev, ev.force_attrs(dependency), f"a dependency of process '{name}'")
         if out_path not in by_out_path:
             raise EvalError(f"process '{name}' depends on '{out_path}', which no instance of the model provides")
         depends_on.append(by_out_path[out_path])
@@ -91,12 +94,16 @@ def _service(ev: Evaluator, name: str, instance: Attrs, pkg: Attrs, by_out_path:
         if attribute not in ("pkg", "name", "type", "dependsOn")
     }
     return Service(
-        name=name, type=service_type, pkg=_out_path(ev, pkg), depends_on=depends_on,
+        name=name, type=service_type, pkg=_out_path(ev, pkg, f"the pkg of process instance '{name}'"),
+        depends_on=depends_on,
         extra={key: value for key, value in extra.items() if value is not None},
     )
 
 
-def _out_path(ev: Evaluator, pkg: Attrs) -> str:
+def _out_path(ev: Evaluator, pkg: Attrs, what: str) -> str:
+    """The store path of ``pkg``; ``what`` names it when it is no package (no ``outPath``)."""
+    if "outPath" not in pkg:
+        raise EvalError(f"{what} is not a package: it has no outPath")
     return text(str(ev.force(pkg["outPath"])))
 
 
