@@ -29,14 +29,17 @@ import os
 import sys
 import sysconfig
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nixproc_disnix.backends.common.mode import Invocation, Mode, choose_invocation
 from nixproc_disnix.backends.common.output import GeneratedFile, in_output
+from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.common.templates import shell_word, template_environment
 from nixproc_disnix.errors import EvalError
 from nixproc_disnix.model.nix_json import to_string
-from nixproc_disnix.model.process import Scalar
+from nixproc_disnix.model.process import ManagedProcess, Scalar
 
 _TEMPLATES = template_environment("nixproc_disnix.backends.common")
 
@@ -149,3 +152,32 @@ def _pid_file_word(params: ForegroundProxyParams) -> str:
     if params.instance_name is not None:
         return shell_word(f"{params.runtime_dir}/{params.instance_name}.pid")
     return f'{shell_word(params.runtime_dir)}/"$(basename {shell_word(params.executable)})".pid'
+
+
+def foreground_invocation(process: ManagedProcess, manager: str) -> Invocation:
+    """What a manager that supervises foreground processes starts: the foreground process, else the daemon."""
+    chosen = choose_invocation(process, Mode.FOREGROUND)
+    if chosen is None:
+        raise EvalError(f"process '{process.name}' has neither a foreground process nor a daemon for {manager} to run")
+    return chosen
+
+
+def invocation_proxy(
+    name: str, chosen: Invocation, process: ManagedProcess, settings: BackendSettings, tools: ProxyTools,
+    **options: Any,
+) -> ForegroundProxy:
+    """The proxy starting ``chosen`` for ``process``; ``options`` are the backend's own choices
+    (``instance_name``, ``user``, ``nice``, ``directory``, ``umask``, another ``initialize``)."""
+    return foreground_proxy(
+        ForegroundProxyParams(
+            name=name,
+            executable=chosen.executable,
+            args=chosen.args,
+            initialize=options.pop("initialize", process.initialize),
+            wrap_daemon=chosen.is_daemon,
+            runtime_dir=settings.runtime_dir,
+            pid_file=process.pid_file,
+            **options,
+        ),
+        tools,
+    )

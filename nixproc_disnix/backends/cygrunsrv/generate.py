@@ -36,11 +36,10 @@ from pydantic.alias_generators import to_camel
 from nixproc_disnix.backends.common.backend import Dependency, Generated
 from nixproc_disnix.backends.common.foreground_proxy import (
     ForegroundProxy,
-    ForegroundProxyParams,
     ProxyTools,
-    foreground_proxy,
+    foreground_invocation,
+    invocation_proxy,
 )
-from nixproc_disnix.backends.common.mode import Mode, choose_invocation
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink
 from nixproc_disnix.backends.common.overrides import apply_overrides
 from nixproc_disnix.backends.common.settings import BackendSettings
@@ -134,9 +133,7 @@ def cygrunsrv_params(
     """
     name = process.name
     _checked_name(name, composition)
-    chosen = choose_invocation(process, Mode.FOREGROUND)
-    if chosen is None:
-        raise EvalError(f"process '{name}' has neither a foreground process nor a daemon for cygrunsrv to run")
+    chosen = foreground_invocation(process, "cygrunsrv")
     direct = not chosen.is_daemon and not process.initialize and all(
         value is None for value in (process.nice, process.directory, process.umask)
     )
@@ -144,21 +141,8 @@ def cygrunsrv_params(
     if direct:
         executable, args = chosen.executable, [to_string(arg) for arg in chosen.args]
     else:
-        proxy = foreground_proxy(
-            ForegroundProxyParams(
-                name=name,
-                executable=chosen.executable,
-                args=chosen.args,
-                initialize=process.initialize,
-                wrap_daemon=chosen.is_daemon,
-                runtime_dir=settings.runtime_dir,
-                pid_file=process.pid_file,
-                nice=process.nice,
-                directory=process.directory,
-                umask=process.umask,
-            ),
-            composition.proxy,
-        )
+        proxy = invocation_proxy(name, chosen, process, settings, composition.proxy,
+                                 nice=process.nice, directory=process.directory, umask=process.umask)
         executable, *args = proxy.argv
     generated: dict[str, Any] = {
         "name": name,

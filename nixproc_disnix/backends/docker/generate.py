@@ -56,7 +56,7 @@ from pydantic.alias_generators import to_camel
 
 from nixproc_disnix.backends.common.backend import Dependency, Generated
 from nixproc_disnix.backends.common.credentials import dysnomia_support_files
-from nixproc_disnix.backends.common.foreground_proxy import ForegroundProxyParams, ProxyTools, foreground_proxy
+from nixproc_disnix.backends.common.foreground_proxy import ProxyTools, invocation_proxy
 from nixproc_disnix.backends.common.mode import Mode, choose_invocation
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, in_output
 from nixproc_disnix.backends.common.overrides import apply_overrides
@@ -257,20 +257,10 @@ def _parts(process: ManagedProcess, settings: BackendSettings, composition: Dock
         umask=process.umask,
         initialize=process.initialize,
     )
-    proxy = foreground_proxy(
-        ForegroundProxyParams(
-            name=name,
-            executable=chosen.executable,
-            args=chosen.args,
-            initialize=initialize,
-            wrap_daemon=chosen.is_daemon,
-            runtime_dir=settings.runtime_dir,
-            instance_name=process.instance_name,
-            pid_file=process.pid_file,
-            user=determine_user(process.user, settings.force_disable_user_change),
-            nice=process.nice,
-        ),
-        composition.proxy_tools,
+    proxy = invocation_proxy(
+        name, chosen, process, settings, composition.proxy_tools, initialize=initialize,
+        instance_name=process.instance_name, user=determine_user(process.user, settings.force_disable_user_change),
+        nice=process.nice,
     )
     files[proxy.path] = proxy.script
     store_paths = [

@@ -42,11 +42,10 @@ from nixproc_disnix.backends.common.backend import Generated
 from nixproc_disnix.backends.common.credentials import dysnomia_support_files
 from nixproc_disnix.backends.common.foreground_proxy import (
     ForegroundProxy,
-    ForegroundProxyParams,
     ProxyTools,
-    foreground_proxy,
+    foreground_invocation,
+    invocation_proxy,
 )
-from nixproc_disnix.backends.common.mode import Mode, choose_invocation
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink
 from nixproc_disnix.backends.common.overrides import apply_overrides
 from nixproc_disnix.backends.common.settings import BackendSettings
@@ -126,26 +125,12 @@ def launchd_params(
 ) -> tuple[LaunchdDaemonParams, ForegroundProxy | None]:
     """createLaunchdDaemon's parameters for ``process``, overrides applied, and the proxy they may name."""
     name = _checked_name(process.name)
-    chosen = choose_invocation(process, Mode.FOREGROUND)
-    if chosen is None:
-        raise EvalError(f"process '{name}' has neither a foreground process nor a daemon for launchd to run")
+    chosen = foreground_invocation(process, "launchd")
     chainload_user = None if not process.initialize or settings.force_disable_user_change else process.user
     proxy = None
     if chosen.is_daemon or process.initialize:
-        proxy = foreground_proxy(
-            ForegroundProxyParams(
-                name=name,
-                executable=chosen.executable,
-                args=chosen.args,
-                initialize=process.initialize,
-                wrap_daemon=chosen.is_daemon,
-                runtime_dir=settings.runtime_dir,
-                instance_name=process.instance_name,
-                pid_file=process.pid_file,
-                user=chainload_user,
-            ),
-            composition.proxy,
-        )
+        proxy = invocation_proxy(name, chosen, process, settings, composition.proxy,
+                                 instance_name=process.instance_name, user=chainload_user)
         program, *args = proxy.argv
     else:
         program, args = chosen.executable, [to_string(arg) for arg in chosen.args]

@@ -49,11 +49,10 @@ from nixproc_disnix.backends.common.backend import Dependency, Generated
 from nixproc_disnix.backends.common.credentials import dysnomia_support_files
 from nixproc_disnix.backends.common.foreground_proxy import (
     ForegroundProxy,
-    ForegroundProxyParams,
     ProxyTools,
-    foreground_proxy,
+    foreground_invocation,
+    invocation_proxy,
 )
-from nixproc_disnix.backends.common.mode import Mode, choose_invocation
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink
 from nixproc_disnix.backends.common.overrides import apply_overrides
 from nixproc_disnix.backends.common.settings import BackendSettings
@@ -147,27 +146,12 @@ def supervisord_params(
 ) -> tuple[SupervisordProgramParams, ForegroundProxy | None]:
     """createSupervisordProgram's parameters for ``process``, overrides applied, and the proxy they may name."""
     name = _checked_name(process.name)
-    chosen = choose_invocation(process, Mode.FOREGROUND)
-    if chosen is None:
-        raise EvalError(f"process '{name}' has neither a foreground process nor a daemon for supervisord to run")
+    chosen = foreground_invocation(process, "supervisord")
     chainload_user = None if not process.initialize or settings.force_disable_user_change else process.user
     proxy = None
     if chosen.is_daemon or process.initialize:
-        proxy = foreground_proxy(
-            ForegroundProxyParams(
-                name=name,
-                executable=chosen.executable,
-                args=chosen.args,
-                initialize=process.initialize,
-                wrap_daemon=chosen.is_daemon,
-                runtime_dir=settings.runtime_dir,
-                instance_name=process.instance_name,
-                pid_file=process.pid_file,
-                user=chainload_user,
-                nice=process.nice,
-            ),
-            composition.proxy,
-        )
+        proxy = invocation_proxy(name, chosen, process, settings, composition.proxy,
+                                 instance_name=process.instance_name, user=chainload_user, nice=process.nice)
         words = proxy.argv
     else:
         niceness = [] if process.nice is None else ["nice", "-n", to_string(process.nice)]
