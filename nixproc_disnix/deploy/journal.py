@@ -25,6 +25,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from nixproc_disnix.errors import DeployError
 from nixproc_disnix.store.profiles import fsync_dir
 
 PENDING = ".pending-"
@@ -33,8 +34,12 @@ PENDING = ".pending-"
 @contextmanager
 def locked(profile: str) -> Iterator[None]:
     """Hold the profile's switch lock (waiting for a running switch to finish); the kernel drops it if we die."""
-    os.makedirs(os.path.dirname(profile), exist_ok=True)
-    with open(f"{profile}.switch-lock", "a") as lock:
+    try:
+        os.makedirs(os.path.dirname(profile), exist_ok=True)
+        lock = open(f"{profile}.switch-lock", "a")
+    except OSError as error:  # an unwritable profile folder
+        raise DeployError(f"cannot lock profile '{profile}': {error.strerror}") from None
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 

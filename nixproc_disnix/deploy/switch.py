@@ -168,9 +168,9 @@ def _deploy_locked(store: Store, options: SwitchOptions, path: str, record: Call
     def output_of(process: DeployedProcess) -> LogText:
         return process_output(process.process_manager, process.name, options.state_dirs, options.user)
 
+    init_state(options.state_dirs)  # first: failing to make the directories changes nothing, so leaves no journal
     add_indirect_root(store, os.path.dirname(options.profile))  # keeps the journal's profiles, then the generations
     journal.begin(options.profile, new.path)
-    init_state(options.state_dirs)
     execute(plan, old, new, backend, record, report, options.max_concurrent, options.start_timeout,
             output_of, options.progress, settle=partial(journal.settle, options.profile))
     return plan

@@ -438,7 +438,7 @@ def test_an_unwritable_result_link(ws: Workspace) -> None:
     ws.assert_store_consistent()
 
 
-def test_an_unwritable_profile_folder_rolls_the_switch_back(ws: Workspace) -> None:
+def test_an_unwritable_profile_folder_stops_the_switch_before_it_starts(ws: Workspace) -> None:
     (ws.root / "blocker").write_text("")
     profiles_dir = ws.root / "blocker" / "profiles"
     before = snapshot(ws.model.parent, ws.work)
