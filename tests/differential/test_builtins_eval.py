@@ -126,6 +126,10 @@ OK = [
 ]
 
 ERR = [
+    # -- ++ evaluates both operands before checking either is a list
+    '0 ++ (builtins.attrNames true)',
+    '[ 1 ] ++ 2',
+    '(throw "left") ++ (throw "right")',
     'builtins.head []',
     'builtins.tail []',
     'builtins.elemAt [ 1 ] 1',

@@ -643,8 +643,11 @@ def update_attrs(left: Attrs, right: Attrs) -> Attrs:
 
 
 def _binop_concat(ev: Evaluator, e: ast.BinOp, env: Env) -> list:
-    left = ev.force_list(ev.eval(e.left, env), e.pos)
-    right = ev.force_list(ev.eval(e.right, env), e.pos)
+    # Nix evaluates both operands before it checks either is a list.
+    left_value = ev.force(ev.eval(e.left, env), e.pos)
+    right_value = ev.force(ev.eval(e.right, env), e.pos)
+    left = ev.force_list(left_value, e.pos)
+    right = ev.force_list(right_value, e.pos)
     if not left:
         return right
     if not right:
