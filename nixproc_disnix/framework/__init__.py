@@ -24,6 +24,14 @@ def search_path_entry() -> tuple[str, str]:
     return ("nix-processmgmt", FRAMEWORK_DIR)
 
 
+def framework_file(path: str) -> str | None:
+    """Ours for ``<nix-processmgmt>`` or ``<nix-processmgmt/...>`` when no search path entry names one."""
+    if path != "nix-processmgmt" and not path.startswith("nix-processmgmt/"):
+        return None
+    candidate = FRAMEWORK_DIR + path[len("nix-processmgmt"):]
+    return candidate if os.path.exists(candidate) else None
+
+
 def install(ev: Any) -> None:
     """Give this evaluation session the framework's Python side.
 

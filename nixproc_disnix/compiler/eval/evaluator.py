@@ -400,10 +400,12 @@ class Evaluator:
                 from ..parser import canon_path
 
                 return canon_path(os.path.abspath(candidate))
-        # A real nixpkgs on the search path wins; otherwise <nixpkgs> and <nixpkgs/lib> are ours.
+        # A real nixpkgs or nix-processmgmt on the search path wins; otherwise
+        # <nixpkgs>, <nixpkgs/lib> and <nix-processmgmt> are ours (builtins.nixPath stays Nix's).
+        from ...framework import framework_file
         from ...pkgs import nixpkgs_file
 
-        ours = nixpkgs_file(self, path)
+        ours = nixpkgs_file(self, path) or framework_file(path)
         if ours is not None:
             from ..parser import canon_path
 

@@ -28,11 +28,12 @@ class EvalRequest:
 
 
 def make_evaluator(include: list[str]) -> Evaluator:
-    """An evaluator with ``-I``/``NIX_PATH``, then our nix-processmgmt framework, so models evaluate as they build."""
-    from ...framework import install, search_path_entry
+    """An evaluator with ``-I``/``NIX_PATH`` and our nix-processmgmt framework's Python side, so models
+    evaluate as they build (``<nix-processmgmt>`` falls back to ours without changing ``builtins.nixPath``)."""
+    from ...framework import install
 
     entries = list(include) + os.environ.get("NIX_PATH", "").split(":")
-    ev = Evaluator(search_path=[*parse_search_path(entries), search_path_entry()])
+    ev = Evaluator(search_path=parse_search_path(entries))
     install(ev)
     return ev
 
