@@ -101,12 +101,8 @@ class ConfigGenerator:
     def realise(self, store: Store, config_files: Iterable[str]) -> str:
         """Write and build the outputs of ``config_files``: one file gives its output, several a profile."""
         tops = [self.process(path) for path in config_files]
-        drv_paths = {
-            self.out_path(request): store.add_derivation(instantiate_derivation(request, self._hashes))
-            for _, request, _ in self.generated.values()
-        }
-        for drv_path in drv_paths.values():
-            build(store, drv_path)
+        for _, request, _ in self.generated.values():
+            build(store, store.add_derivation(instantiate_derivation(request, self._hashes)))
         if len(tops) == 1:
             return tops[0][1]
         names = [generated.name for generated, _ in tops]
