@@ -8,13 +8,19 @@ link and updates again. Container properties: ``supervisordTargetDir``
 (``supervisorctl -s``) for a supervisord that is not the machine's default,
 e.g. one deployed as a service container. Unlike upstream, activation
 waits a moment for a supervisord that does not answer yet (one started
-just before as the container's provider), and a failed activation unlinks
-the component's programs again.
+just before as the container's provider), a failed activation unlinks
+the component's programs again, and activations into one supervisord take
+turns (a lock beside the target directory): Disnix activates independent
+services in parallel, and two ``reread``/``update`` rounds racing in one
+supervisord fail.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from nixproc_disnix.dysnomia.accounts import created_accounts, delete_accounts
 from nixproc_disnix.dysnomia.module import ModuleCall
@@ -26,6 +32,19 @@ SERVER_TIMEOUT = 10.0
 
 def _target_dir(call: ModuleCall) -> str:
     return call.get("supervisordTargetDir", "/var/lib/supervisord/conf.d")
+
+
+@contextmanager
+def _container_turn(call: ModuleCall) -> Iterator[None]:
+    """Hold the container's lock: one component at a time changes what this supervisord runs."""
+    target_dir = _target_dir(call)
+    os.makedirs(target_dir, exist_ok=True)
+    fd = os.open(target_dir.rstrip("/") + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _supervisorctl(call: ModuleCall, *args: str) -> list[str]:
@@ -60,8 +79,7 @@ def _remove_programs(call: ModuleCall, check: bool = True) -> None:
 
 
 def activate(call: ModuleCall) -> None:
-    with created_accounts(call):
-        os.makedirs(_target_dir(call), exist_ok=True)
+    with created_accounts(call), _container_turn(call):
         try:
             for entry in call.entries("conf.d"):
                 replace_symlink(call.component_path("conf.d", entry), os.path.join(_target_dir(call), entry))
@@ -74,6 +92,7 @@ def activate(call: ModuleCall) -> None:
 
 
 def deactivate(call: ModuleCall) -> None:
-    _remove_programs(call)
+    with _container_turn(call):
+        _remove_programs(call)
     delete_accounts(call)
     call.unmark_active()
