@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 from backend_checks import HOSTILE as COMMON_HOSTILE
-from backend_checks import Reaper, alive, read_pid, wait_for
+from backend_checks import Reaper, alive, argv_of, read_pid, wait_for
 from golden_files import assert_matches_golden
 
 from nixproc_disnix.backends.bsdrc.generate import BSDRCComposition, bsdrc_params, generate
@@ -333,7 +333,7 @@ def test_daemon_starts_answers_and_stops(
         assert wait_for(lambda: read_pid(pid_file) is not None)
         pid = read_pid(pid_file)
         assert pid is not None and alive(pid)
-        assert Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[-2] == hostile.encode()
+        assert argv_of(pid)[-1:] == [hostile.encode()]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
             assert str(port) in response.read().decode()
         assert run(script, "status", tmp_path, environment).stdout == f"webapp is running as pid {pid}.\n"
@@ -368,7 +368,7 @@ def test_foreground_process_is_daemonized(
         assert wait_for(lambda: read_pid(pid_file) is not None)
         pid = read_pid(pid_file)
         assert pid is not None
-        assert wait_for(lambda: Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[-2] == hostile.encode())
+        assert wait_for(lambda: argv_of(pid)[-1:] == [hostile.encode()])
         log_file = tmp_path / "nixproc-sleeper.log"
         assert wait_for(lambda: log_file.exists() and log_file.read_text() == hostile + "\n")
         assert run(script, "stop", tmp_path, environment).returncode == 0

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backend_checks import argv_of
 
 from nixproc_disnix.backends.common.backend import Dependency, generator
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, in_output, write_output
@@ -450,7 +451,7 @@ def test_start_and_stop_a_daemon_with_hostile_values(
         assert pid is not None and alive(pid)
         environ = environ_of(pid)
         assert environ[b"HOSTILE"] == hostile.encode()
-        assert Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[-2] == hostile.encode()
+        assert argv_of(pid)[-1:] == [hostile.encode()]
         assert Path(f"/proc/{pid}/cwd").resolve() == root.resolve()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
             assert str(port) in response.read().decode()
@@ -510,7 +511,7 @@ def test_foreground_process_is_daemonized_by_libslack_daemon_with_the_shipped_li
         assert wait_for(lambda: bool(children_of(supervisor)))
         client = children_of(supervisor)[0]
         started_pids.append(client)
-        assert wait_for(lambda: Path(f"/proc/{client}/cmdline").read_bytes().split(b"\0")[-2] == hostile.encode())
+        assert wait_for(lambda: argv_of(client)[-1:] == [hostile.encode()])
         assert environ_of(client)[b"HOSTILE"] == hostile.encode()
         log_file = log_dir / "nixproc-sleeper.log"
         assert wait_for(lambda: log_file.exists() and log_file.read_text() == hostile + "\n")
