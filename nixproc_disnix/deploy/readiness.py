@@ -47,6 +47,19 @@ def wait_until_ready(
         time.sleep(readiness.interval)
 
 
+def check_ready(name: str, readiness: Readiness, log_file: str | None = None, once: bool = False) -> None:
+    """``nixproc-wait-ready``: wait until process ``name`` is ready, or with ``once`` try a single time.
+
+    ``log_file`` is what a ``logLine`` check reads. Not ready is a
+    :class:`DeployError` naming the process and the check.
+    """
+    log_text = None if log_file is None else file_text(log_file)
+    if not once:
+        wait_until_ready(name, readiness, log_text)
+    elif not is_ready(readiness, log_text):
+        raise DeployError(f"process '{name}' is not ready yet ({describe(readiness)})")
+
+
 def describe(readiness: Readiness) -> str:
     """The check in words, for messages."""
     if readiness.tcp_port is not None:
@@ -83,7 +96,6 @@ def _command_succeeds(command: list[str], timeout: float) -> bool:
                               stderr=subprocess.DEVNULL, timeout=timeout, check=False).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
-
 
 
 def file_text(path: str) -> LogText:
