@@ -15,6 +15,10 @@ override's values are written as given (they may use specifiers on purpose).
 ``initialize`` becomes ``libexec/systemd/<name>-prestart`` in the output,
 run by ``ExecStartPre`` (upstream makes it a store path of its own); it is
 written only while ``ExecStartPre`` still refers to it after the overrides.
+``readiness`` (ours, not upstream's) becomes ``ExecStartPost=`` running
+``nixproc-wait-ready`` and a ``TimeoutStartSec=`` that leaves it its
+timeout, so ``systemctl start`` returns once the process is ready; a
+``logLine`` check, whose output is in the journal, is left to the switch.
 
 Differences from upstream, each what a user would expect:
 
@@ -47,6 +51,7 @@ from nixproc_disnix.backends.common.mode import Mode, choose_invocation
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, in_output
 from nixproc_disnix.backends.common.overrides import apply_overrides
 from nixproc_disnix.backends.common.prestart import prestart_script
+from nixproc_disnix.backends.common.readiness import WAIT_READY, wait_ready_argv, whole_seconds
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.common.templates import template_environment
 from nixproc_disnix.backends.common.util import (
@@ -59,6 +64,7 @@ from nixproc_disnix.errors import EvalError
 from nixproc_disnix.model.credentials import Credentials
 from nixproc_disnix.model.nix_json import attr_names, to_string
 from nixproc_disnix.model.process import ManagedProcess, Scalar
+from nixproc_disnix.model.readiness import Readiness
 from nixproc_disnix.model.validation import validate_as
 from nixproc_disnix.store.paths import MAX_NAME_LEN
 
@@ -73,6 +79,9 @@ _PROPERTY_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _USER_KEYS = ("User", "Group")
 """Properties dropped when user changes are disabled."""
 
+DEFAULT_START_TIMEOUT = 90
+"""systemd's ``DefaultTimeoutStartSec``: what a unit's start may take before its readiness wait."""
+
 Property = Scalar | list[Scalar]
 _SECTION = TypeAdapter(dict[str, Property], config=ConfigDict(strict=True))
 
@@ -83,12 +92,14 @@ class SystemdComposition:
 
     ``base_packages`` go on every unit's ``PATH`` ahead of ``path`` (the
     framework passes coreutils, gnused, gnugrep and inetutils; left empty,
-    ``PATH`` is set only from ``path``); ``shell`` runs the prestart script.
+    ``PATH`` is set only from ``path``); ``shell`` runs the prestart script;
+    ``wait_ready`` is ``nixproc-wait-ready``, run by ``ExecStartPost``.
     """
 
     prefix: str = "nix-process-"
     base_packages: tuple[str, ...] = ()
     shell: str = "/bin/bash"
+    wait_ready: str = WAIT_READY
 
 
 class SystemdServiceParams(BaseModel):
@@ -160,6 +171,8 @@ def systemd_params(
         run_as_root = "+" if determine_user(process.user, settings.force_disable_user_change) is not None else ""
         prestart = syntax.word(in_output(prestart_file(process.name)), expands_variables=True)
         service["ExecStartPre"] = run_as_root + prestart
+    if process.readiness is not None:
+        service |= _readiness_properties(process.readiness, process.name, composition)
     line_values = {
         "WorkingDirectory": process.directory,
         "UMask": process.umask,
@@ -183,6 +196,19 @@ def systemd_params(
         description = syntax.line_value(syntax.text(process.description), "description", process.name)
         generated["Unit"] = {"Description": description}
     return _validated(apply_overrides(generated, process.overrides), f"systemd parameters of process '{process.name}'")
+
+
+def _readiness_properties(readiness: Readiness, name: str, composition: SystemdComposition) -> dict[str, Property]:
+    """``ExecStartPost=`` waiting for the process's readiness, so ``systemctl start`` returns once it is
+    ready and fails (stopping the process) when it is not; ``TimeoutStartSec=`` gives that wait its
+    timeout on top of systemd's default. A ``logLine`` check is left to the switch (the output is in the journal)."""
+    argv = wait_ready_argv(readiness, name, composition.wait_ready)
+    if argv is None:
+        return {}
+    return {
+        "ExecStartPost": syntax.command_line(argv[0], argv[1:], name),
+        "TimeoutStartSec": DEFAULT_START_TIMEOUT + whole_seconds(readiness.timeout),
+    }
 
 
 def create_systemd_service(

@@ -27,6 +27,7 @@ from golden_files import assert_matches_golden
 
 from nixproc_disnix.backends.common.backend import Dependency, generator
 from nixproc_disnix.backends.common.output import OUT_PLACEHOLDER, GeneratedFile, Symlink, write_output
+from nixproc_disnix.backends.common.readiness import WAIT_READY as WAIT_READY_INSTALLED
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.systemd.generate import SystemdComposition, generate, systemd_params
 from nixproc_disnix.errors import EvalError
@@ -405,3 +406,52 @@ def test_params_hold_unit_syntax_before_overrides() -> None:
     params = systemd_params(managed(name="x", process="/bin/x", args=["a b"], description="50%"), SETTINGS)
     assert params.sections["Service"]["ExecStart"] == '/bin/x "a b"'
     assert params.sections["Unit"]["Description"] == "50%%"
+
+
+# Readiness ---------------------------------------------------------------------------------
+
+WAIT_READY = "/nix/store/" + "7" * 32 + "-nixproc/bin/nixproc-wait-ready"
+
+
+def test_readiness_waits_in_exec_start_post_within_the_start_timeout() -> None:
+    process = webapp(readiness={"tcpPort": 5000, "timeout": 12.5, "interval": 0.25})
+    service = dict(sections_of(unit_of(generate(process, SETTINGS, SystemdComposition(wait_ready=WAIT_READY)).files,
+                                       "webapp"))["Service"])
+    assert unit_syntax.command_argv(service["ExecStartPost"]) == [
+        WAIT_READY, "--name", "webapp", "--timeout", "12.5", "--interval", "0.25", "--tcp-port", "5000"
+    ]
+    assert service["TimeoutStartSec"] == "103"
+    assert "ExecStartPost" not in unit_of(generate(webapp(), SETTINGS).files, "webapp")
+
+
+def test_log_line_readiness_is_left_to_the_switch() -> None:
+    unit = unit_of(generate(webapp(readiness={"logLine": "listening"}), SETTINGS).files, "webapp")
+    assert unit == unit_of(generate(webapp(), SETTINGS).files, "webapp")
+
+
+def test_readiness_overrides_have_the_last_word() -> None:
+    process = webapp(readiness={"http": "http://127.0.0.1:5000/"},
+                     overrides={"systemd": {"Service": {"ExecStartPost": None, "TimeoutStartSec": 5}}})
+    service = dict(sections_of(unit_of(generate(process, SETTINGS).files, "webapp"))["Service"])
+    # An empty ExecStartPost= clears the list in systemd.
+    assert service["ExecStartPost"] == "" and service["TimeoutStartSec"] == "5"
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_readiness_command_reads_back_exactly(value: str) -> None:
+    process = managed(name="x", foregroundProcess="/bin/x", readiness={"command": ["/opt/check it", value, "-n"]})
+    service = dict(sections_of(unit_of(generate(process, SETTINGS).files, "x"))["Service"])
+    assert unit_syntax.command_argv(service["ExecStartPost"])[-4:] == ["--", "/opt/check it", value, "-n"]
+
+
+def test_readiness_unit_passes_systemd_analyze_verify(world_readable_dir: Path) -> None:
+    checks = [value for value in HOSTILE if value]
+    process = managed(name="ready", foregroundProcess="/bin/sleep", foregroundProcessArgs=["60"],
+                      readiness={"command": ["/bin/true", *checks], "timeout": 3})
+    units = write_profile(world_readable_dir, generate(process, SETTINGS))
+    verify(units, "nix-process-ready.service")
+    dump = systemd_dump(units, "nix-process-ready.service")
+    command_lines = [line.split("Command Line: ", 1)[1] for line in dump.splitlines() if "Command Line: " in line]
+    words = [unit_syntax.substitute_variables(word) for word in unit_syntax.decode_dumped_command_line(command_lines[-1])]
+    assert words == [WAIT_READY_INSTALLED, "--name", "ready", "--timeout", "3", "--interval", "0.5", "--", "/bin/true",
+                     *checks]
