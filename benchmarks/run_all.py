@@ -31,6 +31,7 @@ SMALL_ARGUMENTS: dict[str, list[str]] = {
     "build": ["--count", "50"],
     "eval_speed": ["--repeat", "1"],
     "generate_config": ["--count", "100"],
+    "image": ["--manager", "sysvinit"],
     "lang_conformance": [str(CORPUS / "nix-lang-2.8.0")],
     "parse_corpus": [str(ROOT / "examples")],
     "parse_speed": [str(ROOT / "examples")],
