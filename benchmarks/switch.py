@@ -25,9 +25,10 @@ Each line ends with the CPU seconds of ours (this process and the
 commands it waited for; daemons are not counted), which a busy machine
 inflates far less than the wall clock. Times are the best of
 ``--repeat`` runs. supervisord's switch deploys into
-a running supervisord, so the benchmark starts one of its own (its
-programs say ``startsecs = 0``: the figures are the switch's, not
-supervisord's second of watching each new program). Every process started
+the supervisord of a configuration directory of the benchmark's own,
+started before the first figure (its programs say ``startsecs = 0``: the
+figures are the switch's, not supervisord's second of watching each new
+program). Every process started
 carries a marker in its environment; all are undeployed and then killed by
 PID.
 """
@@ -49,6 +50,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
+from nixproc_disnix.backends.common.switcher import SwitchContext
+from nixproc_disnix.backends.supervisord.switch import switcher as supervisord_switcher
 from nixproc_disnix.deploy.build import BuildRequest, build_profile
 from nixproc_disnix.deploy.plan import SwitchPlan
 from nixproc_disnix.deploy.switch import SwitchOptions, deploy_path, switch
@@ -84,26 +87,6 @@ let
     };
   }) COUNT);
 in processes
-"""
-
-
-SUPERVISORD_CONFIG = """\
-[supervisord]
-logfile = {directory}/supervisord.log
-pidfile = {directory}/supervisord.pid
-childlogdir = {directory}
-
-[unix_http_server]
-file = {directory}/supervisor.sock
-
-[supervisorctl]
-serverurl = unix://{directory}/supervisor.sock
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[include]
-files = conf.d/*
 """
 
 
@@ -219,29 +202,18 @@ def undeploy(bench: Bench) -> None:
 
 @contextmanager
 def running_manager(process_manager: str) -> Iterator[None]:
-    """For supervisord, a supervisord of our own in ``SUPERVISORD_CONF_DIR``; the other managers need nothing."""
+    """For supervisord, the supervisord of a ``SUPERVISORD_CONF_DIR`` of our own, started by the switcher before
+    the first figure; the other managers need nothing. (The supervisord carries the marker: it is killed with the
+    processes.)"""
     if process_manager != "supervisord":
         yield
         return
-    if shutil.which("supervisord") is None:
-        raise DeployError("supervisord is not installed")
     directory = tempfile.mkdtemp(prefix="nixproc-sv-")  # short: a unix socket's path has at most 107 bytes
-    config = os.path.join(directory, "supervisord.conf")
-    os.mkdir(os.path.join(directory, "conf.d"))
-    Path(config).write_text(SUPERVISORD_CONFIG.format(directory=directory))
     os.environ["SUPERVISORD_CONF_DIR"] = directory
-    supervisord = subprocess.Popen(["supervisord", "-n", "-c", config], stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 15
-        while subprocess.run(["supervisorctl", "-c", config, "status"], capture_output=True).returncode not in (0, 3):
-            if time.monotonic() > deadline or supervisord.poll() is not None:
-                raise DeployError("supervisord did not come up")
-            time.sleep(0.1)
+        supervisord_switcher(SwitchContext(StateDirs(), lambda line: None)).ensure_running()
         yield
     finally:
-        supervisord.terminate()
-        supervisord.wait()
         shutil.rmtree(directory, ignore_errors=True)
 
 

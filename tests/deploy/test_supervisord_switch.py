@@ -1,10 +1,10 @@
 """nixproc-supervisord-switch for real: the webapps model in a real supervisord, changed, rolled back, undeployed.
 
-Each test runs its own ``supervisord`` on a configuration in a temporary
-``SUPERVISORD_CONF_DIR`` (a unix socket there, ``conf.d/*`` included),
-started with a marker in its environment that its programs inherit; at
-teardown supervisord is asked to stop and then everything with the marker
-is killed by PID. The webapps' programs say ``startretries=0`` (through
+Each test has a temporary ``SUPERVISORD_CONF_DIR`` of its own; the switch
+writes its configuration (a socket there, ``conf.d/*`` included) and starts
+its supervisord, with a marker in the environment that supervisord and its
+programs inherit; at teardown supervisord is asked to stop (its PID file)
+and then everything with the marker is killed by PID. The webapps' programs say ``startretries=0`` (through
 ``overrides.supervisord``), so supervisord gives up a program that dies at
 once after one try rather than after three more, seconds apart.
 """
@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -31,42 +32,16 @@ from nixproc_disnix.errors import DeployError
 from nixproc_disnix.model.deployed_profile import DeployedProcess, read_profile
 from nixproc_disnix.model.state_dirs import StateDirs
 
-CONFIG = """\
-[supervisord]
-logfile = {directory}/supervisord.log
-pidfile = {directory}/supervisord.pid
-childlogdir = {directory}
-
-[unix_http_server]
-file = {directory}/supervisor.sock
-
-[supervisorctl]
-serverurl = unix://{directory}/supervisor.sock
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[include]
-files = conf.d/*
-"""
-
-
 class Supervisord:
-    """A supervisord of the test's own; its configuration directory is ``SUPERVISORD_CONF_DIR``."""
+    """The supervisord of a configuration directory of the test's own (``SUPERVISORD_CONF_DIR``)."""
 
-    def __init__(self, directory: Path, marker: str) -> None:
+    def __init__(self, directory: Path) -> None:
         self.directory = directory
-        (self.directory / "conf.d").mkdir()
         self.config = self.directory / "supervisord.conf"
-        self.config.write_text(CONFIG.format(directory=self.directory))
-        self.process = subprocess.Popen(
-            ["supervisord", "-n", "-c", str(self.config)], env={**os.environ, MARKER_VARIABLE: marker},
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )
-        deadline = time.monotonic() + 15
-        while self.ctl("status").returncode not in (0, 3):
-            assert time.monotonic() < deadline and self.process.poll() is None, "supervisord did not come up"
-            time.sleep(0.1)
+
+    @property
+    def main_pid(self) -> int:
+        return int((self.directory / "supervisord.pid").read_text())
 
     def ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["supervisorctl", "-c", str(self.config), *args], capture_output=True, text=True)
@@ -80,13 +55,15 @@ class Supervisord:
         return {name: states[0][0] for name, states in program_states(self.ctl("status").stdout).items()}
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """TERM to the supervisord of the PID file, if one runs; wait up to 10 s for it to end."""
+        try:
+            pid = self.main_pid
+            os.kill(pid, signal.SIGTERM)
+        except (OSError, ValueError):
+            return
+        deadline = time.monotonic() + 10
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -103,13 +80,12 @@ def marker() -> str:
 def supervisord(marker: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Supervisord]:
     directory = Path(tempfile.mkdtemp(prefix="nixproc-sv-"))  # short: a unix socket's path has at most 107 bytes
     monkeypatch.setenv("SUPERVISORD_CONF_DIR", str(directory))
-    running = None
+    monkeypatch.setenv(MARKER_VARIABLE, marker)
+    running = Supervisord(directory)
     try:
-        running = Supervisord(directory, marker)
         yield running
     finally:
-        if running is not None:
-            running.stop()
+        running.stop()
         kill_marked(marker)
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -124,9 +100,13 @@ def deployment(tmp_path: Path, store_dir: Path) -> WebappsDeployment:
 @pytest.mark.integration
 def test_deploy_redeploy_change_fail_and_undeploy(deployment: WebappsDeployment, supervisord: Supervisord) -> None:
     """The life of a deployment in one supervisord (each supervisorctl call takes a good part of a second)."""
+    assert not supervisord.config.exists()
     plan = deployment.switch()
     assert [[process.name for process in level] for level in plan.start] == [["webapp1"], ["webapp2"]]
     assert deployment.answer("webapp1") == "webapp1" and deployment.answer("webapp2") == "webapp2"
+    # The switch wrote the configuration and started its supervisord; only root may use its socket.
+    main_pid = supervisord.main_pid
+    assert stat.S_IMODE((supervisord.directory / "supervisor.sock").stat().st_mode) == 0o700
     first, second = supervisord.pid("webapp1"), supervisord.pid("webapp2")
     assert first is not None and second is not None and start_time(first) <= start_time(second)
     log = (supervisord.directory / "supervisord.log").read_text()
@@ -138,6 +118,7 @@ def test_deploy_redeploy_change_fail_and_undeploy(deployment: WebappsDeployment,
 
     again = deployment.switch()
     assert again.is_empty and again.unchanged == ("webapp1", "webapp2")
+    assert supervisord.main_pid == main_pid, "a running supervisord is used, not started again"
     assert (supervisord.pid("webapp1"), supervisord.pid("webapp2")) == (first, second)
     assert deployment.generations() == [(1, True)]
 
@@ -200,7 +181,7 @@ def test_status_lines() -> None:
     }
 
 
-def test_without_a_supervisord_the_error_says_so_and_a_missing_configuration_is_the_profiles(
+def test_a_supervisord_that_cannot_start_is_the_error_and_a_missing_configuration_is_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     directory = tmp_path / "supervisord"
@@ -209,23 +190,27 @@ def test_without_a_supervisord_the_error_says_so_and_a_missing_configuration_is_
     lines: list[str] = []
     backend = switcher(SwitchContext(StateDirs(), lines.append))
     process = DeployedProcess(name="webapp1", process_manager="supervisord", out_path=str(tmp_path))
+    config = directory / "supervisord.conf"
     with socket.socket() as bound:  # bound, not listening: connections are refused
         bound.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{bound.getsockname()[1]}"
-        (directory / "supervisord.conf").write_text(f"[supervisorctl]\nserverurl = {url}\n")
-        with pytest.raises(DeployError, match=r"^cannot reach supervisord through .*supervisord\.conf: .*refused"):
+        config.write_text(f"[supervisorctl]\nserverurl = http://127.0.0.1:{bound.getsockname()[1]}\n")
+        with pytest.raises(DeployError, match=rf"^cannot start supervisord -c {re.escape(str(config))}: "
+                                              r"Error: .ini file does not include supervisord section"):
             backend.status(process)
     assert lines == []
 
-    (directory / "supervisord.conf").unlink()
+    config.unlink()
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "supervisorctl").write_text("#!/bin/sh\necho 'http://localhost:9001 refused connection'\nexit 4\n")
-    (bin_dir / "supervisorctl").chmod(0o755)
+    (bin_dir / "supervisorctl").write_text("#!/bin/sh\necho 'unix:///x/supervisor.sock no such file'\nexit 4\n")
+    (bin_dir / "supervisord").write_text("#!/bin/sh\necho 'Error: Cannot open an HTTP server: socket.error'\nexit 2\n")
+    for program in ("supervisorctl", "supervisord"):
+        (bin_dir / program).chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
-    with pytest.raises(DeployError, match="localhost:9001 refused connection"):
+    with pytest.raises(DeployError, match="Cannot open an HTTP server"):
         backend.status(process)
-    written = (directory / "supervisord.conf").read_text()
-    assert "port = 127.0.0.1:9001" in written and "files = conf.d/*" in written
-    config = directory / "supervisord.conf"
+    written = config.read_text()
+    assert "file = %(here)s/supervisor.sock\nchmod = 0700\n" in written
+    assert "serverurl = unix://%(here)s/supervisor.sock" in written and "files = conf.d/*" in written
+    assert "inet_http_server" not in written
     assert lines == [f"wrote {config}; supervisord -c {config} runs this deployment"]

@@ -8,9 +8,14 @@ constructor of ``examples/services-agnostic`` keep it. Programs are linked
 into its ``conf.d`` (where only links a deployment made are replaced or
 removed). ``supervisorctl`` reaches the supervisord through
 ``$SUPERVISORD_CONF_DIR/supervisord.conf`` (its server URL and
-credentials); when that file does not exist it is written from the
-profile's ``supervisord.conf`` (SPEC §3.11: HTTP on 127.0.0.1:9001,
-``conf.d/*`` included), so ``supervisord -c`` on it runs the deployment.
+credentials). When that file does not exist it is written
+(``templates/conf-dir-supervisord.conf.j2``): a supervisord whose log, PID
+file, child logs and control socket are in that directory, the socket
+usable by its owner only. Upstream writes no such file, and the profile's
+own ``supervisord.conf`` (SPEC §3.11) serves HTTP on 127.0.0.1:9001
+without credentials, which would let any local user start programs as the
+users they run as. When no supervisord answers, the switch starts one with
+that configuration (``supervisord -c``, which daemonizes) and waits for it.
 
 Upstream links and unlinks, then ``supervisorctl reread`` and ``update``
 stop, change and start every program at once, in supervisord's order.
@@ -29,8 +34,8 @@ import os
 import time
 
 from nixproc_disnix.backends.common.switcher import ProcessStatus, Report, SwitchContext, run_command, run_reported
+from nixproc_disnix.backends.common.templates import template_environment
 from nixproc_disnix.backends.common.target_dir import Placement, install_entries, profile_entries
-from nixproc_disnix.backends.supervisord.generate import profile_files
 from nixproc_disnix.deploy.state import DEFAULT_STATE_DIR
 from nixproc_disnix.errors import DeployError
 from nixproc_disnix.idassign.output import write_atomically
@@ -47,6 +52,11 @@ supervisord gave up retrying (FATAL), a stop once the program exited."""
 _IDLE = ("STOPPED", "EXITED")
 """States of a program nobody started (autostart is off, or it was stopped), as opposed to FATAL."""
 _POLL_INTERVAL = 0.25
+_UNREACHABLE = 4
+"""``supervisorctl``'s exit status when no supervisord answers at the configured server URL."""
+_START_TIMEOUT = 15.0
+"""How long a supervisord the switch started may take to answer."""
+_TEMPLATES = template_environment(__package__)
 
 
 def conf_dir(dirs: StateDirs) -> str:
@@ -76,7 +86,7 @@ def program_states(status_output: str) -> dict[str, list[tuple[str, str]]]:
 class SupervisordSwitcher:
     """Add, start, stop and remove the programs of a running supervisord through ``supervisorctl``."""
 
-    commands = ("supervisorctl",)
+    commands = ("supervisord", "supervisorctl")
 
     def __init__(self, directory: str, report: Report) -> None:
         self.directory = directory
@@ -94,7 +104,7 @@ class SupervisordSwitcher:
         """Link ``profile``'s ``conf.d`` files and unlink the rest of ``previous``'s, reread, drop the programs gone."""
         entries = profile_entries(profile, "conf.d")
         previous_entries = profile_entries(previous, "conf.d")
-        self._write_config()
+        self.ensure_running()
         install_entries(os.path.join(self.directory, "conf.d"), entries, previous_entries, Placement.LINK)
         self._supervisorctl("reread the supervisord configuration", "reread")
         gone = [entry.removesuffix(".conf") for entry in sorted(previous_entries.keys() - entries.keys())]
@@ -134,11 +144,15 @@ class SupervisordSwitcher:
             return ProcessStatus.UNKNOWN
         return ProcessStatus.STOPPED
 
+    def ensure_running(self) -> None:
+        """Start the configuration directory's supervisord unless one answers (as every operation does first)."""
+        self._states()
+
     def _write_config(self) -> None:
-        """The profile's ``supervisord.conf`` into the configuration directory, unless it has one."""
+        """The configuration directory's ``supervisord.conf``, unless it has one."""
         if not os.path.exists(self.config):
             os.makedirs(self.directory, exist_ok=True)
-            write_atomically(self.config, profile_files([])[CONFIG_FILE].content)
+            write_atomically(self.config, _TEMPLATES.get_template("conf-dir-supervisord.conf.j2").render())
             self.report(f"wrote {self.config}; supervisord -c {self.config} runs this deployment")
 
     def _supervisorctl(self, what: str, *args: str) -> None:
@@ -146,14 +160,32 @@ class SupervisordSwitcher:
         run_reported(["supervisorctl", "-c", self.config, *args], self.report, what, f"supervisorctl {' '.join(args)}")
 
     def _states(self) -> dict[str, list[tuple[str, str]]]:
-        """Every program's state; an error when supervisord cannot be reached."""
+        """Every program's state, starting the supervisord when none answers; an error when that fails."""
         self._write_config()
         code, output = run_command(["supervisorctl", "-c", self.config, "status"])
-        if code not in (0, 3):  # 3: some program is not running; 4: supervisord did not answer
+        if code == _UNREACHABLE:
+            self._start_supervisord()
+            code, output = run_command(["supervisorctl", "-c", self.config, "status"])
+        if code not in (0, 3):  # 3: some program is not running
             reason = output.strip().splitlines()[-1] if output.strip() else f"exit status {code}"
-            raise DeployError(f"cannot reach supervisord through {self.config}: {reason} "
-                              f"(is a supervisord running with this configuration?)")
+            raise DeployError(f"cannot reach supervisord through {self.config}: {reason}")
         return program_states(output)
+
+    def _start_supervisord(self) -> None:
+        """``supervisord -c`` on the configuration, then wait until ``supervisorctl`` reaches it."""
+        code, output = run_command(["supervisord", "-c", self.config])
+        if code != 0:
+            lines = output.strip().splitlines()  # "Error: <why>", then "For help, use ..."
+            reason = next((line for line in lines if line.startswith("Error:")), lines[-1] if lines else
+                          f"exit status {code}")
+            raise DeployError(f"cannot start supervisord -c {self.config}: {reason}")
+        self.report(f"started supervisord -c {self.config}")
+        deadline = time.monotonic() + _START_TIMEOUT
+        while run_command(["supervisorctl", "-c", self.config, "status"])[0] == _UNREACHABLE:
+            if time.monotonic() > deadline:
+                raise DeployError(f"supervisord -c {self.config} started but did not answer "
+                                  f"within {_START_TIMEOUT:.0f} s")
+            time.sleep(_POLL_INTERVAL)
 
 
 def switcher(context: SwitchContext) -> SupervisordSwitcher:
