@@ -3,12 +3,13 @@
 The daemon gets a private data root (vfs storage: no overlay mounts needed)
 and exec root under a temporary directory, no bridge and no iptables rules,
 so its containers run with ``--network none`` or ``--network host`` (the
-namespace's own loopback: nothing they bind reaches the machine). Its socket
-is a file in the temporary directory, so the ``docker`` client runs outside
-the namespaces. The daemon is the child of the namespace's first process;
-stopping the harness stops it with TERM, and killing that first process
-(``unshare --kill-child``) ends every process left in the PID namespace
-(containerd, its shims, the containers), whatever happened to the test.
+namespace's own loopback: nothing they bind reaches the machine; a test
+talks to them with :meth:`Dockerd.in_network`). Its socket is a file in the
+temporary directory, so the ``docker`` client runs outside the namespaces.
+The daemon is the child of the namespace's first process; stopping the
+harness stops it with TERM, and killing that first process (``unshare
+--kill-child``) ends every process left in the PID namespace (containerd,
+its shims, the containers), whatever happened to the test.
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def why_not() -> str | None:
     """Why a namespaced dockerd cannot run here, or None."""
     if os.geteuid() != 0:
         return "a namespaced dockerd needs root"
-    missing = [tool for tool in ("unshare", "ip", "dockerd", "docker", "containerd", "runc") if shutil.which(tool) is None]
+    tools = ("unshare", "nsenter", "ip", "dockerd", "docker", "containerd", "runc")
+    missing = [tool for tool in tools if shutil.which(tool) is None]
     if missing:
         return f"a namespaced dockerd needs {', '.join(missing)} (Debian: util-linux, iproute2, docker.io)"
     return None
@@ -53,6 +55,11 @@ class Dockerd:
             raise AssertionError(f"docker {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}"
                                  f"\n--- dockerd log ---\n{self.log_tail()}")
         return result
+
+    def in_network(self, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """Run ``argv`` in the daemon's network namespace, where ``--network host`` containers listen."""
+        return subprocess.run(["nsenter", f"--net=/proc/{self.process.pid}/ns/net", *argv], capture_output=True,
+                              text=True, timeout=timeout)
 
     def log_tail(self, lines: int = 40) -> str:
         try:
