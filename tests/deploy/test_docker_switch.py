@@ -1,10 +1,12 @@
-"""nixproc-docker-switch against a stand-in ``docker``: no Docker engine runs here.
+"""nixproc-docker-switch against a stand-in ``docker``: which commands a switch runs.
 
 Everything docker does is played by :mod:`stand_in_docker`, put first on
 ``PATH``: it records each call and keeps the images and containers it was
 told about, refusing what the real engine refuses. So these tests show
 which docker commands a switch runs, in which order, with which arguments,
-and what state they leave, not that containers run. The webapps model is
+and what state they leave; that containers really run, are replaced, rolled
+back and removed is shown against a real engine by
+:mod:`test_docker_switch_engine`. The webapps model is
 built for real; its images are archives the image builder writes into the
 outputs, and where one does not exist (yet) the stand-in engine is given
 the tag beforehand, as an image loaded by other means.
@@ -228,3 +230,40 @@ def test_force_disable_user_change_runs_containers_as_the_deploying_user(tmp_pat
     write_archive(tmp_path / "web.tar.gz", "web:latest")
     backend.start(container_output(tmp_path, "web", str(tmp_path / "web.tar.gz"), "web:latest", []))
     assert ["create", "--name", "nixproc-web", "--user", str(os.getuid()), "web:latest"] in changes(docker)
+
+
+def test_a_load_that_moves_a_tag_removes_the_image_it_took_it_from(tmp_path: Path, docker: StandIns) -> None:
+    lines: list[str] = []
+    backend = switcher(SwitchContext(StateDirs(), lines.append))
+    write_archive(tmp_path / "web.tar.gz", "web:latest")
+    old = container_output(tmp_path, "web", str(tmp_path / "web.tar.gz"), "web:latest", [])
+    backend.start(old)
+    with docker.state() as state:
+        old_id = state["images"]["web:latest"]["id"]
+    backend.stop(old)
+    (tmp_path / "new").mkdir()
+    write_archive(tmp_path / "new" / "web.tar.gz", "web:latest")
+    (tmp_path / "new" / "web.tar.gz").write_bytes((tmp_path / "new" / "web.tar.gz").read_bytes() + b"\0")
+    new = container_output(tmp_path / "new", "web", str(tmp_path / "new" / "web.tar.gz"), "web:latest", [])
+    backend.activate(DeployedProfile(path="new", processes={"web": new}),
+                     DeployedProfile(path="old", processes={"web": old}))
+    docker.forget_calls()
+    backend.start(new)
+    assert changes(docker) == [["load", "-i", str(tmp_path / "new" / "web.tar.gz")], ["rmi", old_id],
+                               ["create", "--name", "nixproc-web", "web:latest"], ["start", "nixproc-web"]]
+    with docker.state() as state:
+        assert state["untagged"] == [] and list(state["images"]) == ["web:latest"]
+    assert not [line for line in lines if "kept the image" in line]
+
+    # Another tag still names the image the load replaces: docker keeps it, and the switch says so.
+    backend.stop(new)
+    backend.activate(DeployedProfile(path="old", processes={"web": old}),
+                     DeployedProfile(path="new", processes={"web": new}))
+    with docker.state() as state:
+        state["images"]["web:pinned"] = dict(state["images"]["web:latest"])
+        new_id = state["images"]["web:pinned"]["id"]
+    backend.start(old)
+    assert [line for line in lines if "kept the image" in line] == [
+        f"web: kept the image {new_id} its tag named before: "
+        f"Error response from daemon: conflict: unable to delete {new_id} (must be forced)"]
+    assert backend.status(old) is ProcessStatus.RUNNING

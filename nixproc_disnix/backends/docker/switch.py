@@ -20,7 +20,10 @@ A process's output has ``NN-<name>-docker-priority`` (naming it),
   the new profile uses the same tag. Upstream also removes the tag of a
   changed process before loading its new image; keeping it here lets an
   image that was loaded by other means, without a tarball, survive the
-  redeploy (``docker load`` moves the tag to the new image anyway).
+  redeploy (``docker load`` moves the tag to the new image anyway). The
+  image a load took the tag from is removed then (``docker rmi <id>``),
+  unless another tag or a container still uses it, so a redeploy leaves no
+  untagged images behind.
 
 Unlike upstream, the state directories are created: containers mount them.
 """
@@ -91,7 +94,7 @@ class DockerSwitcher:
             if self._state(container):
                 self._docker(f"remove the container of {process.name}", "rm", container.container_name)
             tag = container.settings.docker_image_tag
-            if tag not in tags and self._has_image(tag):
+            if tag not in tags and self._image_id(tag):
                 self._docker(f"remove the image of {process.name}", "rmi", tag)
 
     def start(self, process: DeployedProcess) -> None:
@@ -100,8 +103,11 @@ class DockerSwitcher:
             return
         image, tag = container.settings.docker_image, container.settings.docker_image_tag
         if os.path.exists(image):
+            replaced = self._image_id(tag)
             self._docker(f"load the image of {process.name}", "load", "-i", image)
-        elif self._has_image(tag):
+            if replaced and replaced != self._image_id(tag):
+                self._remove_replaced(process, replaced)
+        elif self._image_id(tag):
             self.report(f"{process.name}: {image} does not exist; using the image {tag} docker has")
         else:
             raise DeployError(f"cannot start {process.name}: its image {image} does not exist "
@@ -132,9 +138,16 @@ class DockerSwitcher:
                               f"docker ps exited with status {code}: {output.strip()}")
         return output.strip()
 
-    def _has_image(self, tag: str) -> bool:
-        code, _ = run_command(["docker", "image", "inspect", "--format", "{{.Id}}", tag])
-        return code == 0
+    def _image_id(self, tag: str) -> str:
+        """The id of the image ``tag`` names; empty when docker has none."""
+        code, output = run_command(["docker", "image", "inspect", "--format", "{{.Id}}", tag])
+        return output.strip() if code == 0 else ""
+
+    def _remove_replaced(self, process: DeployedProcess, image_id: str) -> None:
+        """Remove the image ``process``'s load took its tag from; docker refuses while a tag or container uses it."""
+        code, output = run_command(["docker", "rmi", image_id])
+        if code != 0:
+            self.report(f"{process.name}: kept the image {image_id} its tag named before: {output.strip()}")
 
 
 def switcher(context: SwitchContext) -> DockerSwitcher:
