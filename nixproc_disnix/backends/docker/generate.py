@@ -21,11 +21,16 @@ file is one argument, taken literally, never through a shell. As upstream,
   the settings, createparams and priority files, ``overrides.docker.container``
   applied. Containers use the host's store and network and map ``stateDir``.
 
-No Docker engine runs where this was written and tested, so the container
-description is validated structurally: the tests feed the createparams
-through the same ``xargs -d '\\n'`` Dysnomia uses and through the real
-``docker`` client (against a stand-in engine socket that records the
-request), and check every value arrives as one argument, byte for byte.
+The tests feed the createparams through the same ``xargs -d '\\n'``
+Dysnomia uses and through the real ``docker`` client (against a stand-in
+engine socket that records the request), and check every value arrives as
+one argument, byte for byte. Against a real engine (a ``dockerd`` in its
+own namespaces), ``nixproc-docker-switch`` creates, replaces, rolls back
+and removes containers from these createparams, with images our
+``dockerTools.buildImage`` builds and a model names in
+``overrides.docker.container.dockerImage``; the image arguments above are
+not built into an image yet, so a container without such an override has
+no image to load.
 
 Differences from upstream, each what a user would expect:
 
