@@ -35,8 +35,13 @@ def nixproc_wait_ready(command: tuple[str, ...], name: str, tcp_port: int | None
 
         readiness = validate_as(Readiness, {
             "tcp_port": tcp_port, "http": http, "command": list(command) or None, "log_line": log_line,
-            "timeout": timeout, "interval": interval,
+            "timeout": _number(timeout), "interval": _number(interval),
         }, "readiness check")
         check_ready(name, readiness, log_file, once)
 
     run(work)
+
+
+def _number(seconds: float) -> int | float:
+    """Whole seconds as an int, so messages say ``30 s`` as the model does, not ``30.0 s``."""
+    return int(seconds) if seconds.is_integer() else seconds
