@@ -112,10 +112,13 @@ def run_command(argv: Sequence[str]) -> tuple[int, str]:
     The output goes through a file, not a pipe: a daemon it starts may keep
     the descriptors it inherited, and a pipe would then never reach its end.
     Running in ``/`` keeps daemons from pinning the caller's directory.
+    The wait polls, so that Ctrl-C reaches a switch's thread (see
+    :func:`~nixproc_disnix.deep.run_parallel`) even while a command takes
+    long, like a start that waits for readiness; the command is killed then.
     """
     with tempfile.TemporaryFile() as output:
         try:
-            completed = subprocess.run(list(argv), cwd="/", stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+            child = subprocess.Popen(list(argv), cwd="/", stdin=subprocess.DEVNULL, stdout=output, stderr=output)
         except FileNotFoundError:
             if "/" in argv[0]:
                 raise DeployError(f"cannot run {argv[0]}: No such file or directory") from None
@@ -123,8 +126,27 @@ def run_command(argv: Sequence[str]) -> tuple[int, str]:
                               f"nixproc doctor says what each process manager needs") from None
         except OSError as error:
             raise DeployError(f"cannot run {argv[0]}: {error.strerror}") from None
+        with child:
+            returncode = _wait_interruptibly(child)
         output.seek(0)
-        return completed.returncode, output.read().decode("utf-8", "replace")
+        return returncode, output.read().decode("utf-8", "replace")
+
+
+def _wait_interruptibly(child: subprocess.Popen[bytes]) -> int:
+    """``child``'s exit status; an exception raised in this thread meanwhile kills it.
+
+    A wait with a timeout polls in Python, where an interrupt is delivered; a plain wait blocks in C.
+    """
+    try:
+        while True:
+            try:
+                return child.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
+    except BaseException:
+        child.kill()
+        child.wait()
+        raise
 
 
 def run_reported(
