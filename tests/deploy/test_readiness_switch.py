@@ -1,6 +1,7 @@
 """A switch waits for a process's readiness before starting its dependents, and rolls back on a timeout."""
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,15 +31,15 @@ def marker(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     kill_marked(token)
 
 
-def deploy(tmp_path: Path, ports: dict[str, int], **params: int) -> list[str]:
+def deploy(tmp_path: Path, ports: dict[str, int], lines: list[str] | None = None, **params: int) -> None:
+    """Switch to the model; ``lines`` collects what the switch reports."""
     state = StateDirs(state_dir=str(tmp_path / "state"), force_disable_user_change=True)
     arguments = {"upstreamPort": ports["upstream"], "downstreamPort": ports["downstream"], **params}
     extra = "{ " + " ".join(f"{name} = {value};" for name, value in arguments.items()) + " }"
     options = SwitchOptions("sysvinit", str(tmp_path / "profiles" / "processes"), state_dirs=state, runlevel="3")
-    lines: list[str] = []
+    report = [] if lines is None else lines
     with Store(str(tmp_path / "root")) as store:
-        switch(store, options, BuildRequest("sysvinit", str(MODEL), state, extra_params=extra), lines.append)
-    return lines
+        switch(store, options, BuildRequest("sysvinit", str(MODEL), state, extra_params=extra), report.append)
 
 
 def test_dependents_start_once_their_dependency_is_ready(tmp_path: Path, marker: str) -> None:
@@ -49,9 +50,13 @@ def test_dependents_start_once_their_dependency_is_ready(tmp_path: Path, marker:
 
 
 def test_a_readiness_timeout_rolls_the_switch_back(tmp_path: Path, marker: str) -> None:
+    """The sysvinit script's start waits for readiness itself, so it is the start that fails, saying why."""
     ports = {"upstream": free_port(), "downstream": free_port()}
-    with pytest.raises(DeployError, match=r"process 'upstream' was not ready after 1 s .*; rolled back"):
-        deploy(tmp_path, ports, readinessPort=free_port(), readinessTimeout=1)
+    lines: list[str] = []
+    with pytest.raises(DeployError, match=r"cannot start upstream: .* exited with status 1; rolled back"):
+        deploy(tmp_path, ports, lines, readinessPort=free_port(), readinessTimeout=1)
+    assert any(re.fullmatch(r"error: process 'upstream' was not ready after 1 s \(TCP port \d+ .*\)", line)
+               for line in lines), lines
     assert profiles.list_generations(str(tmp_path / "profiles" / "processes")) == []
     assert not is_ready(Readiness(tcp_port=ports["upstream"], interval=0.1))
     assert not is_ready(Readiness(tcp_port=ports["downstream"], interval=0.1))

@@ -8,6 +8,14 @@ builds the output from those native parameters. Every value that reaches the
 script passes the templates' ``sh`` filter; only the parameters that *are*
 shell (``initialize``, ``globalInstructions``, ``instructions``,
 ``activities``) and the composition's command knobs are written as given.
+
+``readiness`` (ours, not upstream's, also a native parameter so overrides
+can change it) makes the ``start`` activity run ``nixproc-wait-ready`` once
+the daemon started, so ``<script> start`` returns only once the process is
+ready and fails with the check's message when it is not (the process is
+left running, as for any failed start). A ``logLine`` check reads the
+daemonizer's output file; a process that daemonizes itself keeps its output
+where it wants, so its ``logLine`` check is left to the switch.
 """
 from __future__ import annotations
 
@@ -24,6 +32,7 @@ from nixproc_disnix.backends.common.credentials import dysnomia_support_files
 from nixproc_disnix.backends.common.mode import Mode, choose_invocation
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, in_output
 from nixproc_disnix.backends.common.overrides import apply_overrides
+from nixproc_disnix.backends.common.readiness import WAIT_READY, wait_ready_argv
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.common.templates import shell_word, template_environment
 from nixproc_disnix.backends.common.util import (
@@ -38,6 +47,7 @@ from nixproc_disnix.errors import EvalError, ThrownError
 from nixproc_disnix.model.credentials import Credentials
 from nixproc_disnix.model.nix_json import attr_names
 from nixproc_disnix.model.process import NO_NAME_MESSAGE, ManagedProcess, Scalar
+from nixproc_disnix.model.readiness import Readiness
 from nixproc_disnix.model.validation import validate_as
 
 _TEMPLATES = template_environment(__package__)
@@ -64,7 +74,8 @@ class SysvinitComposition:
     commands found in ``PATH``) and get quoted. ``init_functions`` None means
     our own library, shipped in every output at :data:`INIT_FUNCTIONS_FILE`,
     so the scripts run on any machine, not only where the LFS bootscripts are
-    installed.
+    installed. ``wait_ready`` is ``nixproc-wait-ready``, which ``start`` runs
+    for a ``readiness`` check.
     """
 
     shell: str = "/bin/bash"
@@ -81,6 +92,7 @@ class SysvinitComposition:
     supported_runlevels: tuple[int, ...] = field(default=tuple(range(7)))
     min_sequence: int = 0
     max_sequence: int = 99
+    wait_ready: str = WAIT_READY
 
 
 class Instruction(BaseModel):
@@ -125,6 +137,7 @@ class SysvinitScriptParams(BaseModel):
     dependencies: list[Dependency] = Field(default_factory=list)
     credentials: Credentials = Field(default_factory=Credentials)
     post_install: str = ""
+    readiness: Readiness | None = None
 
 
 def generate(
@@ -187,6 +200,8 @@ def sysvinit_params(process: ManagedProcess) -> SysvinitScriptParams:
     }
     if process.pid_file is not None:
         generated["pidFile"] = process.pid_file
+    if process.readiness is not None:
+        generated["readiness"] = process.readiness.model_dump(by_alias=True, exclude_none=True)
     arguments = apply_overrides(generated, process.overrides)
     return validate_as(SysvinitScriptParams, arguments, f"sysvinit parameters of process '{process.name}'")
 
@@ -279,6 +294,7 @@ def _activities(
     macros = _TEMPLATES.get_template("instructions.sh.j2").module
     instructions: dict[str, Instruction] = {}
     defaults: dict[str, str] = {}
+    log_file = None
     if params.process is not None:
         user = determine_user(params.user, settings.force_disable_user_change)
         pid_dir = pid_files_dir(params.user, settings.runtime_dir, settings.tmp_dir)
@@ -316,8 +332,12 @@ def _activities(
             "status": macros.signal(composition.status_command, pid_file, params.process, None),
             "restart": composition.restart_activity,
         }
+    ready = None
+    if params.readiness is not None:
+        ready = wait_ready_argv(params.readiness, name, composition.wait_ready, log_file)
     bodies = {
-        activity: macros.instruction(step.activity, description, step.instruction, composition.evaluate_command)
+        activity: macros.instruction(step.activity, description, step.instruction, composition.evaluate_command,
+                                     ready if activity == "start" else None)
         for activity, step in (instructions | params.instructions).items()
     } | defaults
     names = (set(bodies) | {"*"} | set(params.activities)) - set(params.remove_activities)

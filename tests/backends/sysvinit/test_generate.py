@@ -540,3 +540,104 @@ def test_dependency_from_another_backend_has_no_sequence() -> None:
     process = managed(name="x", process="/bin/x").model_copy(update={"dependencies": [Dependency("other")]})
     with pytest.raises(ThrownError, match="attribute 'sequence' missing in dependency 'other'"):
         generate(process, BackendSettings())
+
+
+# Readiness -------------------------------------------------------------------------------
+
+SERVER = Path(__file__).resolve().parents[2] / "fixtures/readiness/server.py"
+SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin:/bin")
+"""Runs the server under libslack's daemon, whose argv[0] leaves a relocated Python without its library."""
+
+
+def test_readiness_gates_only_the_start_activity() -> None:
+    composition = SysvinitComposition(wait_ready="/opt/bin/nixproc-wait-ready")
+    plain = script_of(generate(managed(name="x", process="/bin/x"), BackendSettings(), composition).files, "x")
+    ready = script_of(generate(managed(name="x", process="/bin/x", readiness={"http": "http://127.0.0.1:80/"}),
+                               BackendSettings(), composition).files, "x")
+    assert branch(ready, "start")[-1] == (
+        "evaluate_retval && /opt/bin/nixproc-wait-ready --name x --timeout 30 --interval 0.5 --http http://127.0.0.1:80/"
+    )
+    assert ready.replace(" && " + branch(ready, "start")[-1].split(" && ", 1)[1], "") == plain
+
+
+def test_log_line_readiness_reads_the_daemonizer_output() -> None:
+    settings = BackendSettings(log_dir="/L")
+    daemonized = script_of(generate(managed(name="x", foregroundProcess="/bin/x", readiness={"logLine": "^up$"}),
+                                    settings).files, "x")
+    assert branch(daemonized, "start")[-1].endswith(" --log-line '^up$' --log-file /L/nixproc-x.log")
+    # A daemon keeps its output where it wants: the switch checks that.
+    own_daemon = managed(name="x", process="/bin/x", readiness={"logLine": "^up$"})
+    assert script_of(generate(own_daemon, settings).files, "x") == script_of(
+        generate(managed(name="x", process="/bin/x"), settings).files, "x"
+    )
+
+
+def test_readiness_is_a_native_parameter_overrides_can_change() -> None:
+    process = managed(name="x", process="/bin/x", readiness={"tcpPort": 80},
+                      overrides={"sysvinit": {"readiness": {"timeout": 90}}})
+    assert sysvinit_params(process).readiness is not None and sysvinit_params(process).readiness.timeout == 90
+    assert " --timeout 90 " in branch(script_of(generate(process, BackendSettings()).files, "x"), "start")[-1]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_readiness_command_stays_single_words(
+    value: str, recorder: SysvinitComposition, tmp_path: Path
+) -> None:
+    stubs = Path(str(recorder.init_functions))
+    stubs.write_text(stubs.read_text() + "wait_ready() { printf '%s\\0' wait_ready \"$@\"; printf '\\1'; }\n")
+    composition = SysvinitComposition(init_functions=str(stubs), wait_ready="wait_ready")
+    process = managed(name="x", process="/bin/x", readiness={"command": [f"/opt/{value}/check", value, "-n"]})
+    script = script_of(generate(process, BackendSettings(), composition).files, "x")
+    bash_syntax_ok(script)
+    assert recorded_commands(script, "start", tmp_path)[-1] == [
+        "wait_ready", "--name", "x", "--timeout", "30", "--interval", "0.5", "--", f"/opt/{value}/check", value, "-n"
+    ]
+
+
+def readiness_server(tmp_path: Path, marker: str, delay: float, **readiness: Any) -> tuple[Path, int]:
+    """The script of a foreground server, daemonized by libslack's daemon, that listens after ``delay``
+    seconds; its ``readiness`` checks its port unless another ``tcpPort`` is given."""
+    assert SYSTEM_PYTHON is not None, "python3 is required in /usr/bin"
+    port = free_port()
+    for directory in ("run", "log"):
+        (tmp_path / directory).mkdir()
+    process = managed(
+        name="server",
+        foregroundProcess=SYSTEM_PYTHON,
+        foregroundProcessArgs=[str(SERVER)],
+        environment={"PORT": port, "DELAY": delay, "NIXPROC_TEST_MARKER": marker},
+        readiness={"tcpPort": port, "interval": 0.1, **readiness},
+    )
+    settings = BackendSettings(runtime_dir=str(tmp_path / "run"), log_dir=str(tmp_path / "log"),
+                               tmp_dir=str(tmp_path / "run"))
+    write_output(generate(process, settings).files, tmp_path / "out")
+    return tmp_path / "out/etc/rc.d/init.d/server", port
+
+
+def accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_start_returns_once_the_process_is_ready(tmp_path: Path, marker: str) -> None:
+    script, port = readiness_server(tmp_path, marker, delay=1.5, timeout=20)
+    begun = time.monotonic()
+    started = run_activity(script, "start", tmp_path)
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert time.monotonic() - begun >= 1.5 and accepts(port)
+    assert started.stdout == "Starting server... [  OK  ]\n" and started.stderr == ""
+    assert run_activity(script, "stop", tmp_path).returncode == 0
+
+
+def test_start_fails_when_the_process_is_not_ready_in_time(tmp_path: Path, marker: str) -> None:
+    other = free_port()
+    script, _ = readiness_server(tmp_path, marker, delay=0, tcpPort=other, timeout=1)
+    started = run_activity(script, "start", tmp_path)
+    assert started.returncode == 1
+    assert started.stdout == "Starting server... [  OK  ]\n"
+    assert started.stderr == (f"error: process 'server' was not ready after 1 s "
+                              f"(TCP port {other} on 127.0.0.1 not accepting connections)\n")
+    assert run_activity(script, "stop", tmp_path).returncode == 0
