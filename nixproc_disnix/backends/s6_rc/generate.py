@@ -40,9 +40,19 @@ Differences from upstream, each what a user would expect:
 - a name s6-rc or the store cannot use (a character outside store path
   names, a leading dot, the reserved ``s6rc-``/``s6-rc-`` prefixes) is
   refused, naming the service.
+
+``readiness`` (ours, not upstream's) makes a longrun notify s6 of its
+readiness: its ``run`` starts with ``s6-notifyoncheck``, which polls
+``data/check`` (``nixproc-wait-ready --once``) every ``interval`` until the
+check passes or ``timeout`` has passed, and writes to ``notification-fd``;
+``timeout-up`` lets s6-rc give up a little after the check did. So
+``s6-svc -uwU`` and ``s6-rc -u change`` return once the process is ready.
+A ``logLine`` check reads the log service's ``current`` file. A oneshot
+(a daemon) has no such hook: its readiness is left to the switch.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -57,6 +67,7 @@ from nixproc_disnix.backends.common.mode import Invocation, Mode, choose_invocat
 from nixproc_disnix.backends.common.output import GeneratedFile, in_output
 from nixproc_disnix.backends.common.overrides import apply_overrides
 from nixproc_disnix.backends.common.prestart import prestart_script
+from nixproc_disnix.backends.common.readiness import WAIT_READY, wait_ready_argv
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.common.templates import template_environment
 from nixproc_disnix.backends.common.util import (
@@ -78,6 +89,12 @@ NO_INVOCATION_MESSAGE = "No foreground process or daemon known!"
 
 LOG_NOTIFICATION_FD = 3
 """The descriptor s6-log signals readiness on (``s6-log -d3``)."""
+
+READINESS_NOTIFICATION_FD = 3
+"""The descriptor ``s6-notifyoncheck`` signals a longrun's readiness on."""
+
+READINESS_CHECK = "check"
+"""The ``data/`` file ``s6-notifyoncheck`` runs for one attempt of the readiness check."""
 
 _TEMPLATES = template_environment(__package__)
 _TEMPLATES.filters["word"] = execline.word
@@ -102,7 +119,7 @@ class S6RCComposition:
     ``/usr/lib/execline/bin``, s6's in ``/usr/bin``); the framework passes
     the packages' store paths. ``base_packages`` go on ``PATH`` first
     (coreutils, gnused, gnugrep, inetutils upstream); ``shell`` runs the
-    initialize script.
+    initialize script; ``wait_ready`` is ``nixproc-wait-ready``, the readiness check.
     """
 
     execline: str = "/usr/lib/execline"
@@ -111,6 +128,7 @@ class S6RCComposition:
     shell: str = "/bin/bash"
     log_dir_user: str = "s6-log"
     log_dir_group: str = "s6-log"
+    wait_ready: str = WAIT_READY
 
     @property
     def programs(self) -> dict[str, str]:
@@ -121,7 +139,7 @@ class S6RCComposition:
                 for program in ("execlineb", "envfile", "foreground", "execline-umask", "execline-cd", "fdmove", "exec",
                                 "backtick", "importas")
             },
-            **{program: f"{self.s6}/bin/{program}" for program in ("s6-setuidgid", "s6-log")},
+            **{program: f"{self.s6}/bin/{program}" for program in ("s6-setuidgid", "s6-log", "s6-notifyoncheck")},
         }
 
 
@@ -138,6 +156,7 @@ class LongRunServiceParams(BaseModel):
     notification_fd: int | None = None
     timeout_kill: int | None = None
     timeout_finish: int | None = None
+    timeout_up: int | None = None
     nosetsid: bool = False
     max_death_tally: int | None = None
     down_signal: str | None = None
@@ -200,7 +219,8 @@ def generate(
     if chosen is None:
         raise ThrownError(NO_INVOCATION_MESSAGE)
     prelude_files = _prelude_files(process, settings, composition)
-    script = _service_script(process, chosen, settings, composition, prelude_files)
+    check = None if chosen.is_daemon else _readiness_check(process, settings, composition)
+    script = _service_script(process, chosen, settings, composition, prelude_files, check is not None)
     generated: dict[str, Any] = {
         "name": process.name,
         "dependencies": process.dependencies,
@@ -209,7 +229,8 @@ def generate(
     }
     what = f"s6-rc parameters of process '{process.name}'"
     if not chosen.is_daemon:
-        arguments = apply_overrides({**generated, "run": script}, process.overrides)
+        arguments = apply_overrides({**generated, "run": script, **_readiness_arguments(process, check)},
+                                    process.overrides)
         longrun = validate_as(LongRunServiceParams, arguments, what)
         output, scripts = _long_run(longrun, settings, composition), [longrun.run, longrun.finish or ""]
     else:
@@ -292,7 +313,7 @@ def create_log_service_for_long_run_service(
     user = None if settings.force_disable_user_change else composition.log_dir_user
     run = _TEMPLATES.get_template("log-run.execline.j2").render(
         programs=composition.programs,
-        log_dir=f"{settings.log_dir}/s6-log/{name}",
+        log_dir=log_dir(settings, name),
         user=user,
         group=composition.log_dir_group,
     )
@@ -304,6 +325,11 @@ def create_log_service_for_long_run_service(
     service.string("notification-fd", str(LOG_NOTIFICATION_FD))
     service.string("pipeline-name", name)
     return Generated(name=service_name, files=files)
+
+
+def log_dir(settings: BackendSettings, name: str) -> str:
+    """Where the log service of longrun ``name`` keeps its output (``current`` and the archives)."""
+    return f"{settings.log_dir}/s6-log/{name}"
 
 
 class _Service:
@@ -335,11 +361,14 @@ class _Service:
             )
 
     def directory_files(self, subdirectory: str, contents: dict[str, str] | None) -> None:
-        """``data/`` or ``env/``: each relative path with its content."""
+        """``data/`` or ``env/``: each relative path with its content; one starting with ``#!`` is a script,
+        made executable (as ``data/check`` must be for ``s6-notifyoncheck``)."""
         for relative, content in (contents or {}).items():
             if any(part in ("", ".", "..") for part in relative.split("/")):
                 raise EvalError(f"{relative!r} cannot name a file in {self.directory}/{subdirectory}")
-            self.files[f"{self.directory}/{subdirectory}/{relative}"] = GeneratedFile(content)
+            self.files[f"{self.directory}/{subdirectory}/{relative}"] = GeneratedFile(
+                content, executable=content.startswith("#!")
+            )
 
 
 def _long_run(params: LongRunServiceParams, settings: BackendSettings, composition: S6RCComposition) -> Generated:
@@ -356,6 +385,7 @@ def _long_run(params: LongRunServiceParams, settings: BackendSettings, compositi
     service.string("notification-fd", params.notification_fd)
     service.string("timeout-kill", params.timeout_kill)
     service.string("timeout-finish", params.timeout_finish)
+    service.string("timeout-up", params.timeout_up)
     service.flag("nosetsid", params.nosetsid)
     service.string("max-death-tally", params.max_death_tally)
     service.string("down-signal", params.down_signal)
@@ -422,15 +452,51 @@ def _prelude_files(process: ManagedProcess, settings: BackendSettings, compositi
     return files
 
 
+def _readiness_check(process: ManagedProcess, settings: BackendSettings, composition: S6RCComposition) -> str | None:
+    """``data/check`` of a longrun with ``readiness``: one attempt of the check, as an execline script."""
+    if process.readiness is None:
+        return None
+    argv = wait_ready_argv(process.readiness, process.name, composition.wait_ready,
+                           f"{log_dir(settings, process.name)}/current", once=True)
+    return None if argv is None else _TEMPLATES.get_template("check.execline.j2").render(
+        programs=composition.programs, argv=argv
+    )
+
+
+def _readiness_arguments(process: ManagedProcess, check: str | None) -> dict[str, Any]:
+    """createLongRunService's readiness parameters: the descriptor, ``data/check``, and
+    ``timeoutUp`` (ms), one interval after the check's own timeout."""
+    if process.readiness is None or check is None:
+        return {}
+    return {
+        "notificationFd": READINESS_NOTIFICATION_FD,
+        "data": {READINESS_CHECK: check},
+        "timeoutUp": _milliseconds(process.readiness.timeout + process.readiness.interval),
+    }
+
+
+def _milliseconds(seconds: int | float) -> int:
+    return math.ceil(seconds * 1000)
+
+
 def _service_script(
     process: ManagedProcess,
     chosen: Invocation,
     settings: BackendSettings,
     composition: S6RCComposition,
     prelude_files: Files,
+    notify: bool = False,
 ) -> str:
-    """``run`` (foreground) or ``up`` (daemon): the prelude, then ``exec`` into the executable."""
+    """``run`` (foreground) or ``up`` (daemon): the prelude, then ``exec`` into the executable.
+
+    With ``notify``, ``run`` first becomes ``s6-notifyoncheck``, polling ``data/check``
+    every ``interval`` until ``timeout`` (it must run in the service directory, so it comes first).
+    """
+    readiness = process.readiness if notify else None
     return _TEMPLATES.get_template("service.execline.j2").render(
+        notify=None if readiness is None else {
+            "every": _milliseconds(readiness.interval), "timeout": _milliseconds(readiness.timeout),
+        },
         programs=composition.programs,
         envfile=in_output(envfile_path(process.name)),
         initialize=in_output(initialize_path(process.name)) if initialize_path(process.name) in prelude_files else None,

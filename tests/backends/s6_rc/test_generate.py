@@ -7,8 +7,10 @@ format written for these tests. The scripts are lexed by the real
 nothing of the script runs), environment files are read by the real
 ``envfile``, and a generated longrun ``run`` script is run for real under
 ``s6-supervise`` with hostile arguments and environment, then brought down
-with ``s6-svc -d`` and ``-x``. Every process a test starts carries a marker
-in its environment and is killed by PID at teardown.
+with ``s6-svc -d`` and ``-x``. A longrun with a readiness check runs under
+``s6-supervise`` too: ``s6-svwait -U`` returns only once its port opens.
+Every process a test starts carries a marker in its environment and is
+killed by PID at teardown.
 """
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -460,3 +464,98 @@ def test_run_script_under_s6_supervise(tmp_path: Path, shared_dir: Path, reaper:
         if supervisor.poll() is None:
             supervisor.kill()
             supervisor.wait()
+
+
+# Readiness ---------------------------------------------------------------------------------
+
+SERVER = Path(__file__).resolve().parents[2] / "fixtures/readiness/server.py"
+S6_SVWAIT = shutil.which("s6-svwait")
+WAIT_READY = "/nix/store/" + "7" * 32 + "-nixproc/bin/nixproc-wait-ready"
+
+
+def test_readiness_notifies_through_s6_notifyoncheck() -> None:
+    process = managed(name="web", foregroundProcess="/bin/web", readiness={"tcpPort": 80, "timeout": 2.5, "interval": 0.2})
+    files = files_under(generate(process, SETTINGS, S6RCComposition(wait_ready=WAIT_READY)).files, "web-srv")
+    plain = files_under(generate(managed(name="web", foregroundProcess="/bin/web"), SETTINGS).files, "web-srv")
+    assert set(files) - set(plain) == {"notification-fd", "timeout-up", "data/check"}
+    assert (files["notification-fd"], files["timeout-up"]) == ("3\n", "2700\n")
+    assert execline_words(files["run"])[:7] == ["/usr/bin/s6-notifyoncheck", "-w", "200", "-T", "2500", "-n", "0"]
+    assert execline_words(files["run"])[7:] == execline_words(plain["run"])
+    assert execline_words(files["data/check"]) == [
+        WAIT_READY, "--name", "web", "--timeout", "2.5", "--interval", "0.2", "--once", "--tcp-port", "80"
+    ]
+
+
+def test_readiness_check_files_are_executable_and_well_formed(tmp_path: Path) -> None:
+    generated = generate(managed(name="web", foregroundProcess="/bin/web", readiness={"logLine": "^up$"}), SETTINGS)
+    check = generated.files["etc/s6/sv/web-srv/data/check"]
+    assert isinstance(check, GeneratedFile) and check.executable
+    assert execline_words(check.content)[-4:] == ["--log-line", "^up$", "--log-file", "/var/log/s6-log/web/current"]
+    write_output(generated.files, tmp_path / "profile")
+    assert check_source_directory(tmp_path / "profile/etc/s6/sv")["web-srv"].type == "longrun"
+
+
+def test_a_daemon_leaves_readiness_to_the_switch() -> None:
+    ready = generate(managed(name="d", daemon="/bin/d", readiness={"tcpPort": 80}), SETTINGS)
+    assert ready.files == generate(managed(name="d", daemon="/bin/d"), SETTINGS).files
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_readiness_command_lexes_exactly(value: str) -> None:
+    process = managed(name="x", foregroundProcess="/bin/x", readiness={"command": [f"/opt/{value}/check", value, "}"]})
+    check = files_under(generate(process, SETTINGS).files, "x-srv")["data/check"]
+    assert execline_words(check)[-4:] == ["--", f"/opt/{value}/check", value, "}"]
+
+
+def readiness_service(tmp_path: Path, reaper: Reaper, delay: float, **readiness: Any) -> tuple[Path, int]:
+    """A supervised server listening after ``delay`` seconds; its ``readiness`` checks its port unless told otherwise."""
+    port = free_port()
+    process = managed(
+        name="server",
+        foregroundProcess=SYSTEM_PYTHON,
+        foregroundProcessArgs=[str(SERVER)],
+        environment={"PORT": port, "DELAY": delay, **reaper.environment()},
+        readiness={"tcpPort": port, "interval": 0.1, **readiness},
+        overrides={"s6-rc": {"autoGenerateLogService": False}},
+    )
+    write_output(generate(process, BackendSettings(tmp_dir=str(tmp_path))).files, tmp_path / "out")
+    service_dir = tmp_path / "out/etc/s6/sv/server"
+    subprocess.Popen([S6_SUPERVISE, str(service_dir)], env={"PATH": os.environ["PATH"], **reaper.environment()},
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    return service_dir, port
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.integration
+def test_s6_svwait_returns_once_the_process_is_ready(tmp_path: Path, reaper: Reaper) -> None:
+    assert S6_SUPERVISE is not None and S6_SVC is not None and S6_SVWAIT is not None, "s6 is required (Debian: s6)"
+    service_dir, port = readiness_service(tmp_path, reaper, delay=1.5, timeout=20)
+    begun = time.monotonic()
+    waited = subprocess.run([S6_SVWAIT, "-U", "-t", "20000", str(service_dir)], capture_output=True, timeout=60)
+    assert waited.returncode == 0, waited.stderr
+    assert time.monotonic() - begun >= 1.2 and accepts(port)
+    subprocess.run([S6_SVC, "-dx", str(service_dir)], check=True, timeout=30)
+
+
+@pytest.mark.integration
+def test_a_process_that_never_gets_ready_is_never_up_ready(tmp_path: Path, reaper: Reaper) -> None:
+    assert S6_SUPERVISE is not None and S6_SVC is not None and S6_SVWAIT is not None, "s6 is required (Debian: s6)"
+    service_dir, port = readiness_service(tmp_path, reaper, delay=0, tcpPort=free_port(), timeout=1)
+    assert wait_for(lambda: accepts(port), timeout=15), "the server did not start"
+    waited = subprocess.run([S6_SVWAIT, "-U", "-t", "3000", str(service_dir)], capture_output=True, timeout=60)
+    assert waited.returncode != 0
+    assert accepts(port)
+    subprocess.run([S6_SVC, "-dx", str(service_dir)], check=True, timeout=30)
