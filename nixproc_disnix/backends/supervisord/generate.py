@@ -34,6 +34,14 @@ Differences from upstream, each what a user would expect:
   (upstream writes ``priority=`` twice, ``key=`` and ``key=`` or ``1``);
 - names that cannot name the output, the file or the program are refused,
   naming the process.
+
+supervisord has no readiness probe: its ``startsecs`` is how long a program
+must stay up to count as started. A ``readiness`` check (ours, not
+upstream's) sets it to the check's ``interval`` in whole seconds, so a
+program that dies at once fails its start in supervisord (after its
+retries) instead of surfacing as a readiness timeout; not to the
+``timeout``, which would delay every start by it. Waiting until the process
+is ready is left to the switch.
 """
 from __future__ import annotations
 
@@ -55,6 +63,7 @@ from nixproc_disnix.backends.common.foreground_proxy import (
 )
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink
 from nixproc_disnix.backends.common.overrides import apply_overrides
+from nixproc_disnix.backends.common.readiness import whole_seconds
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.common.templates import template_environment
 from nixproc_disnix.backends.common.util import append_path_to_environment, check_shell_variable_names
@@ -167,6 +176,8 @@ def supervisord_params(
     }
     if process.pid_file is not None:
         generated["pidFile"] = process.pid_file
+    if process.readiness is not None:
+        generated["startsecs"] = whole_seconds(process.readiness.interval)
     properties = {
         "umask": process.umask,
         "directory": process.directory,

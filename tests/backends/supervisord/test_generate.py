@@ -77,6 +77,7 @@ for group in options.process_group_configs:
             "umask": program.umask,
             "uid": program.uid,
             "priority": program.priority,
+            "startsecs": program.startsecs,
         }
 json.dump(programs, sys.stdout)
 """
@@ -472,3 +473,25 @@ def test_real_supervisord_runs_programs_with_exact_arguments_and_environment(tmp
         if supervisord.poll() is None:
             supervisord.kill()
             supervisord.wait()
+
+
+# Readiness -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("interval", "startsecs"), [(0.5, 1), (1, 1), (2.5, 3)])
+def test_readiness_sets_startsecs_from_its_interval(interval: float, startsecs: int, tmp_path: Path) -> None:
+    process = managed(name="x", foregroundProcess="/bin/x",
+                      readiness={"tcpPort": 80, "interval": interval, "timeout": 120})
+    generated = generate(process, BackendSettings(), COMPOSITION)
+    conf = generated.files["conf.d/x.conf"]
+    assert isinstance(conf, GeneratedFile) and conf.content.endswith(f"\nstartsecs={startsecs}\n")
+    plain = generate(managed(name="x", foregroundProcess="/bin/x"), BackendSettings(), COMPOSITION).files
+    assert conf.content == plain["conf.d/x.conf"].content + f"startsecs={startsecs}\n"  # type: ignore[union-attr]
+    assert parsed([generated], tmp_path)["x"]["startsecs"] == startsecs
+
+
+def test_a_startsecs_override_wins_over_readiness() -> None:
+    process = managed(name="x", foregroundProcess="/bin/x", readiness={"http": "http://127.0.0.1/", "interval": 5},
+                      overrides={"supervisord": {"startsecs": 0}})
+    conf = generate(process, BackendSettings(), COMPOSITION).files["conf.d/x.conf"]
+    assert isinstance(conf, GeneratedFile) and conf.content.endswith("\nstartsecs=0\n")
