@@ -4,10 +4,10 @@ The switch engine polls every process's readiness whatever its manager
 (:mod:`nixproc_disnix.deploy.switch`). A backend whose manager can gate a
 start on a command also writes the check into its files, so starting a
 process with the manager's own tools is readiness-gated as well: systemd
-(``ExecStartPost``), s6-rc (``s6-notifyoncheck``), sysvinit and bsdrc (the
-script's ``start``) and the disnix backend's process wrapper. supervisord
-only approximates it (``startsecs``); launchd, cygrunsrv and docker have no
-such hook and leave it to the engine.
+(``ExecStartPost``), s6-rc (``s6-notifyoncheck``) and sysvinit (the script's
+``start``). supervisord only approximates it (``startsecs``); launchd,
+cygrunsrv and docker have no such hook, and bsdrc and the disnix backend
+do not use theirs yet: the engine alone checks those.
 
 Every backend names the command by its absolute path, as it names
 ``nixproc-chainload-user``, and builds its arguments here, once.

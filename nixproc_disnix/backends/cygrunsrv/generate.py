@@ -23,6 +23,9 @@ Differences from upstream, each what a user would expect:
   (upstream passes them to a proxy that ignores them, or not at all);
 - names that cannot name the output or the file are refused, naming the
   process.
+
+cygrunsrv cannot gate a start on a check, so a ``readiness`` check (ours) is
+left to the switch, which polls it after ``cygrunsrv --start``.
 """
 from __future__ import annotations
 

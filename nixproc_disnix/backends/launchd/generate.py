@@ -26,6 +26,9 @@ Differences from upstream, each what a user would expect:
   which is not a valid property list);
 - names and labels that cannot name the output or the file are refused,
   naming the process.
+
+launchd cannot gate a start on a check, so a ``readiness`` check (ours) is
+left to the switch, which polls it after ``launchctl`` started the job.
 """
 from __future__ import annotations
 
