@@ -126,6 +126,7 @@ def _settings(converter: _Converter, settings: Any) -> BackendSettings:
         "log_dir": data["logDir"],
         "tmp_dir": data["tmpDir"],
         "force_disable_user_change": data.get("forceDisableUserChange", False),
+        "wait_ready": data.get("waitReady"),
         "ids": validate_as(Ids, {"ids": ids}, "ids") if ids else None,
     }, "state directories of createManagedProcess")
 

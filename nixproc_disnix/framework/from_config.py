@@ -26,6 +26,7 @@ from nixproc_disnix.backends.common.backend import (
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.compiler.eval.evaluator import default_system
 from nixproc_disnix.errors import EvalError
+from nixproc_disnix.image.tools import WAIT_READY_IN_TOOLS, python_environment, tools
 from nixproc_disnix.model.process import ProcessParams, resolve
 from nixproc_disnix.store import profile_env
 from nixproc_disnix.store.builder import build
@@ -60,6 +61,8 @@ class ConfigGenerator:
     generated: dict[str, tuple[Generated, DerivationRequest, str]] = field(default_factory=dict)
     _hashes: DrvHashes = field(init=False)
     _in_progress: set[str] = field(default_factory=set)
+    _tools: list[DerivationRequest] = field(default_factory=list)
+    """Our tools package and its Python environment, once a process's readiness check needs them."""
 
     def __post_init__(self) -> None:
         self._hashes = DrvHashes(self.store_dir)
@@ -94,14 +97,25 @@ class ConfigGenerator:
             generated, out_path = self.process(config_file_of(dependency))
             dependencies.append(Dependency(generated.name, out_path, dict(generated.passthru)))
         process = resolve(params, self.process_manager).model_copy(update={"dependencies": dependencies})
-        generated = generate(self.process_manager, process, self.settings)
+        settings = self.settings
+        if process.readiness is not None:
+            settings = settings.model_copy(update={"wait_ready": self._wait_ready()})
+        generated = generate(self.process_manager, process, settings)
         request = generated.derivation_request(self.system)
         return generated, request, self.out_path(request)
+
+    def _wait_ready(self) -> str:
+        """``nixproc-wait-ready`` of our tools package, the path the framework gives a process with a readiness
+        check (``nixproc/wait-ready.nix``)."""
+        if not self._tools:
+            environment = python_environment().derivation_request(self.system)
+            self._tools = [environment, tools(self.out_path(environment)).derivation_request(self.system)]
+        return f"{self.out_path(self._tools[-1])}/{WAIT_READY_IN_TOOLS}"
 
     def realise(self, store: Store, config_files: Iterable[str]) -> str:
         """Write and build the outputs of ``config_files``: one file gives its output, several a profile."""
         tops = [self.process(path) for path in config_files]
-        for _, request, _ in self.generated.values():
+        for request in [*self._tools, *(request for _, request, _ in self.generated.values())]:
             build(store, store.add_derivation(instantiate_derivation(request, self._hashes)))
         if len(tops) == 1:
             return tops[0][1]

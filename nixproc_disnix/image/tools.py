@@ -25,6 +25,8 @@ from nixproc_disnix.backends.common.output import GeneratedFile, Symlink
 
 DISTRIBUTION = "nixproc-disnix"
 SITE_PACKAGES = "lib/nixproc/site-packages"
+WAIT_READY_IN_TOOLS = "bin/nixproc-wait-ready"
+"""Where ``nixproc-wait-ready`` is in ``nixproc-tools`` (``nixproc/wait-ready.nix`` names it too)."""
 _REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _EXTRA = re.compile(r"\bextra\s*==")
 _METADATA_DIR = re.compile(r".*\.(dist-info|egg-info)\Z")

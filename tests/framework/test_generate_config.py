@@ -16,18 +16,24 @@ from nixproc_disnix.errors import EvalError
 from nixproc_disnix.framework import install, search_path_entry
 from nixproc_disnix.framework.from_config import ConfigGenerator, config_file_of, config_files_in
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures/webapps/processes.nix"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+EXAMPLE = FIXTURES / "webapps/processes.nix"
 INSTANCES = ("webapp1", "webapp2")
+READINESS = FIXTURES / "readiness/processes.nix"
+"""Its ``upstream`` has a readiness check, which the generated files run from our tools package."""
 
 
-def evaluate_model(store_dir: Path, process_manager: str | None) -> dict[str, tuple[str, dict[str, Any]]]:
+def evaluate_model(store_dir: Path, process_manager: str | None, model_file: Path = EXAMPLE,
+                   instances: tuple[str, ...] = INSTANCES,
+                   arguments: str = "") -> dict[str, tuple[str, dict[str, Any]]]:
     """Each instance's pkg: out path and files, evaluated as a build would (no store needed)."""
     ev = Evaluator(search_path=[search_path_entry()], store_dir=str(store_dir))
     install(ev)
     manager = "null" if process_manager is None else f'"{process_manager}"'
-    model = ev.eval_string(f'import {EXAMPLE} {{ pkgs = {{ python3 = "/usr"; }}; processManager = {manager}; }}')
+    model = ev.eval_string(f'import {model_file} {{ pkgs = {{ python3 = "/usr"; }}; processManager = {manager}; '
+                           f'{arguments} }}')
     result = {}
-    for name in INSTANCES:
+    for name in instances:
         pkg = ev.force(ev.force(model)[name])
         pkg = ev.force(ev.force(pkg)["pkg"])
         result[name] = (str(ev.force(pkg["outPath"])), json.loads(ev.force(pkg["files"])))
@@ -61,6 +67,24 @@ def test_same_files_and_store_paths_as_the_model_build(
         generated, out_path = generator.process(config_file_of(outputs[name][0]))
         assert json.loads(generated.files_json()) == from_model[name][1]
         assert out_path == from_model[name][0]
+
+
+@pytest.mark.parametrize("process_manager", ["sysvinit", "systemd", "s6-rc", "supervisord"])
+def test_a_readiness_check_runs_our_tools_package_from_both(tmp_path: Path, process_manager: str) -> None:
+    store_dir, instances = tmp_path / "store", ("upstream", "downstream")
+    arguments = 'stateDir = "/srv"; upstreamPort = 5100; downstreamPort = 5101;'
+    outputs = evaluate_model(store_dir, None, READINESS, instances, arguments)
+    write_agnostic_outputs(outputs)
+    from_model = evaluate_model(store_dir, process_manager, READINESS, instances, arguments)
+    settings = BackendSettings(state_dir="/srv", force_disable_user_change=True)  # the fixture's default
+    generator = ConfigGenerator(process_manager, settings, str(store_dir))
+    for name in instances:
+        generated, out_path = generator.process(config_file_of(outputs[name][0]))
+        assert (json.loads(generated.files_json()), out_path) == (from_model[name][1], from_model[name][0])
+    mentions = json.dumps(from_model["upstream"][1])
+    if process_manager != "supervisord":  # supervisord has no hook to run it (startsecs only)
+        assert "-nixproc-tools/bin/nixproc-wait-ready" in mentions and "nixproc-wait-ready" not in \
+            json.dumps(from_model["downstream"][1])
 
 
 def test_config_file_naming() -> None:

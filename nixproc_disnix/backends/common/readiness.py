@@ -9,8 +9,11 @@ process with the manager's own tools is readiness-gated as well: systemd
 cygrunsrv and docker have no such hook, and bsdrc and the disnix backend
 do not use theirs yet: the engine alone checks those.
 
-Every backend names the command by its absolute path, as it names
-``nixproc-chainload-user``, and builds its arguments here, once.
+Every backend names the command by its absolute path and builds its
+arguments here, once. Built from a model, that path is our tools package's
+in the store (``BackendSettings.wait_ready``, set by the framework for a
+process with a check), so the check goes wherever the process's closure
+goes: into an image, onto a Disnix target.
 """
 from __future__ import annotations
 
@@ -25,15 +28,16 @@ WAIT_READY = os.path.join(sysconfig.get_path("scripts"), "nixproc-wait-ready")
 
 
 def wait_ready_argv(
-    readiness: Readiness, name: str, program: str = WAIT_READY, log_file: str | None = None, once: bool = False
+    readiness: Readiness, name: str, program: str | None = None, log_file: str | None = None, once: bool = False
 ) -> list[str] | None:
-    """``nixproc-wait-ready``'s argv checking ``readiness`` of process ``name`` (``once``: a single attempt).
+    """``nixproc-wait-ready``'s argv checking ``readiness`` of process ``name`` (``once``: a single attempt);
+    ``program`` None is this installation's.
 
     A ``logLine`` check reads ``log_file``, the file the backend writes the
     process's output to; without one the backend cannot check it (None),
     and only the engine does, through ``nixproc logs``' knowledge of the manager.
     """
-    argv = [program, "--name", name, "--timeout", str(readiness.timeout), "--interval", str(readiness.interval)]
+    argv = [program or WAIT_READY, "--name", name, "--timeout", str(readiness.timeout), "--interval", str(readiness.interval)]
     if once:
         argv.append("--once")
     if readiness.tcp_port is not None:

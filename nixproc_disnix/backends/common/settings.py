@@ -2,7 +2,8 @@
 
 Upstream passes ``stateDir``, ``runtimeDir``, ``logDir``, ``tmpDir`` and
 ``forceDisableUserChange`` to each backend's composition; the directories
-default relative to ``stateDir``. ``ids`` feeds createCredentials.
+default relative to ``stateDir``. ``ids`` feeds createCredentials;
+``wait_ready`` is ours.
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ class BackendSettings(BaseModel):
     tmp_dir: str
     force_disable_user_change: bool = False
     ids: Ids | None = None
+    wait_ready: str | None = None
+    """The ``nixproc-wait-ready`` a process's readiness check runs: our tools package's, in the store, when the
+    framework gives it (``nixproc/wait-ready.nix``); None: this installation's console script."""
 
     @model_validator(mode="before")
     @classmethod

@@ -67,7 +67,7 @@ from nixproc_disnix.backends.common.mode import Invocation, Mode, choose_invocat
 from nixproc_disnix.backends.common.output import GeneratedFile, in_output
 from nixproc_disnix.backends.common.overrides import apply_overrides
 from nixproc_disnix.backends.common.prestart import prestart_script
-from nixproc_disnix.backends.common.readiness import WAIT_READY, wait_ready_argv
+from nixproc_disnix.backends.common.readiness import wait_ready_argv
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.common.templates import template_environment
 from nixproc_disnix.backends.common.util import (
@@ -119,7 +119,7 @@ class S6RCComposition:
     ``/usr/lib/execline/bin``, s6's in ``/usr/bin``); the framework passes
     the packages' store paths. ``base_packages`` go on ``PATH`` first
     (coreutils, gnused, gnugrep, inetutils upstream); ``shell`` runs the
-    initialize script; ``wait_ready`` is ``nixproc-wait-ready``, the readiness check.
+    initialize script; ``wait_ready`` is ``nixproc-wait-ready``, the readiness check (None: the settings').
     """
 
     execline: str = "/usr/lib/execline"
@@ -128,7 +128,7 @@ class S6RCComposition:
     shell: str = "/bin/bash"
     log_dir_user: str = "s6-log"
     log_dir_group: str = "s6-log"
-    wait_ready: str = WAIT_READY
+    wait_ready: str | None = None
 
     @property
     def programs(self) -> dict[str, str]:
@@ -456,7 +456,7 @@ def _readiness_check(process: ManagedProcess, settings: BackendSettings, composi
     """``data/check`` of a longrun with ``readiness``: one attempt of the check, as an execline script."""
     if process.readiness is None:
         return None
-    argv = wait_ready_argv(process.readiness, process.name, composition.wait_ready,
+    argv = wait_ready_argv(process.readiness, process.name, composition.wait_ready or settings.wait_ready,
                            f"{log_dir(settings, process.name)}/current", once=True)
     return None if argv is None else _TEMPLATES.get_template("check.execline.j2").render(
         programs=composition.programs, argv=argv

@@ -51,7 +51,7 @@ from nixproc_disnix.backends.common.mode import Mode, choose_invocation
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, in_output
 from nixproc_disnix.backends.common.overrides import apply_overrides
 from nixproc_disnix.backends.common.prestart import prestart_script
-from nixproc_disnix.backends.common.readiness import WAIT_READY, wait_ready_argv, whole_seconds
+from nixproc_disnix.backends.common.readiness import wait_ready_argv, whole_seconds
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.common.templates import template_environment
 from nixproc_disnix.backends.common.util import (
@@ -93,13 +93,13 @@ class SystemdComposition:
     ``base_packages`` go on every unit's ``PATH`` ahead of ``path`` (the
     framework passes coreutils, gnused, gnugrep and inetutils; left empty,
     ``PATH`` is set only from ``path``); ``shell`` runs the prestart script;
-    ``wait_ready`` is ``nixproc-wait-ready``, run by ``ExecStartPost``.
+    ``wait_ready`` is ``nixproc-wait-ready``, run by ``ExecStartPost`` (None: the settings').
     """
 
     prefix: str = "nix-process-"
     base_packages: tuple[str, ...] = ()
     shell: str = "/bin/bash"
-    wait_ready: str = WAIT_READY
+    wait_ready: str | None = None
 
 
 class SystemdServiceParams(BaseModel):
@@ -172,7 +172,8 @@ def systemd_params(
         prestart = syntax.word(in_output(prestart_file(process.name)), expands_variables=True)
         service["ExecStartPre"] = run_as_root + prestart
     if process.readiness is not None:
-        service |= _readiness_properties(process.readiness, process.name, composition)
+        service |= _readiness_properties(process.readiness, process.name,
+                                         composition.wait_ready or settings.wait_ready)
     line_values = {
         "WorkingDirectory": process.directory,
         "UMask": process.umask,
@@ -198,11 +199,11 @@ def systemd_params(
     return _validated(apply_overrides(generated, process.overrides), f"systemd parameters of process '{process.name}'")
 
 
-def _readiness_properties(readiness: Readiness, name: str, composition: SystemdComposition) -> dict[str, Property]:
+def _readiness_properties(readiness: Readiness, name: str, wait_ready: str | None) -> dict[str, Property]:
     """``ExecStartPost=`` waiting for the process's readiness, so ``systemctl start`` returns once it is
     ready and fails (stopping the process) when it is not; ``TimeoutStartSec=`` gives that wait its
     timeout on top of systemd's default. A ``logLine`` check is left to the switch (the output is in the journal)."""
-    argv = wait_ready_argv(readiness, name, composition.wait_ready)
+    argv = wait_ready_argv(readiness, name, wait_ready)
     if argv is None:
         return {}
     return {

@@ -32,7 +32,7 @@ from nixproc_disnix.backends.common.credentials import dysnomia_support_files
 from nixproc_disnix.backends.common.mode import Mode, choose_invocation
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, in_output
 from nixproc_disnix.backends.common.overrides import apply_overrides
-from nixproc_disnix.backends.common.readiness import WAIT_READY, wait_ready_argv
+from nixproc_disnix.backends.common.readiness import wait_ready_argv
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.common.templates import shell_word, template_environment
 from nixproc_disnix.backends.common.util import (
@@ -75,7 +75,7 @@ class SysvinitComposition:
     our own library, shipped in every output at :data:`INIT_FUNCTIONS_FILE`,
     so the scripts run on any machine, not only where the LFS bootscripts are
     installed. ``wait_ready`` is ``nixproc-wait-ready``, which ``start`` runs
-    for a ``readiness`` check.
+    for a ``readiness`` check (None: the settings').
     """
 
     shell: str = "/bin/bash"
@@ -92,7 +92,7 @@ class SysvinitComposition:
     supported_runlevels: tuple[int, ...] = field(default=tuple(range(7)))
     min_sequence: int = 0
     max_sequence: int = 99
-    wait_ready: str = WAIT_READY
+    wait_ready: str | None = None
 
 
 class Instruction(BaseModel):
@@ -334,7 +334,7 @@ def _activities(
         }
     ready = None
     if params.readiness is not None:
-        ready = wait_ready_argv(params.readiness, name, composition.wait_ready, log_file)
+        ready = wait_ready_argv(params.readiness, name, composition.wait_ready or settings.wait_ready, log_file)
     bodies = {
         activity: macros.instruction(step.activity, description, step.instruction, composition.evaluate_command,
                                      ready if activity == "start" else None)

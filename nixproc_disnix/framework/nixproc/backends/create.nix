@@ -22,7 +22,7 @@ let
   settings = {
     inherit stateDir runtimeDir logDir tmpDir forceDisableUserChange;
     ids = createCredentials.ids or {};
-  };
+  } // import ../wait-ready.nix (params.readiness or null);
 in
 import ../generated-files.nix (native.create processManager function settings params)
   // { dependencies = params.dependencies or []; }

@@ -5,13 +5,15 @@
 
 let
   native = import ../../native.nix;
+  waitReady = import ../../wait-ready.nix;
 
   settings = { inherit runtimeDir logDir tmpDir stateDir forceDisableUserChange ids; };
 
   # As upstream's outputs, each keeps its dependencies' packages (what a
   # Disnix architecture orders activation by).
   generator = manager: args:
-    import ../../generated-files.nix (native.generate manager settings args) // { inherit (args) dependencies; };
+    import ../../generated-files.nix (native.generate manager (settings // waitReady args.readiness) args)
+      // { inherit (args) dependencies; };
 
   managers = [ "bsdrc" "cygrunsrv" "disnix" "docker" "launchd" "s6-rc" "supervisord" "systemd" "sysvinit" ];
 in
