@@ -522,6 +522,9 @@ def readiness_service(tmp_path: Path, reaper: Reaper, delay: float, **readiness:
     service_dir = tmp_path / "out/etc/s6/sv/server"
     subprocess.Popen([S6_SUPERVISE, str(service_dir)], env={"PATH": os.environ["PATH"], **reaper.environment()},
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    # s6-svwait needs the supervisor's control files; before they exist it fails at once.
+    assert wait_for(lambda: (service_dir / "event").is_dir() and (service_dir / "supervise/status").exists(),
+                    timeout=15), "s6-supervise did not start"
     return service_dir, port
 
 
