@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from typing import Any
 
 import pytest
 from backend_checks import HOSTILE as COMMON_HOSTILE
-from backend_checks import Reaper, alive, bash_syntax_ok, shellcheck_ok, wait_for
+from backend_checks import Reaper, accepts, alive, bash_syntax_ok, free_port, shellcheck_ok, wait_for
 from golden_files import assert_matches_golden
 
 from nixproc_disnix.backends.common.backend import Dependency, generator
@@ -526,20 +525,6 @@ def readiness_service(tmp_path: Path, reaper: Reaper, delay: float, **readiness:
     assert wait_for(lambda: (service_dir / "event").is_dir() and (service_dir / "supervise/status").exists(),
                     timeout=15), "s6-supervise did not start"
     return service_dir, port
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def accepts(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 @pytest.mark.integration

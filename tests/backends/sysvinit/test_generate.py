@@ -11,7 +11,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backend_checks import argv_of
+from backend_checks import accepts, argv_of, free_port
 
 from nixproc_disnix.backends.common.backend import Dependency, generator
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, in_output, write_output
@@ -406,12 +405,6 @@ def read_pid(pid_file: Path) -> int | None:
         return None
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_start_and_stop_a_daemon_with_hostile_values(
     tmp_path: Path, machine: tuple[Path, SysvinitComposition], marker: str
 ) -> None:
@@ -612,14 +605,6 @@ def readiness_server(tmp_path: Path, marker: str, delay: float, **readiness: Any
                                tmp_dir=str(tmp_path / "run"))
     write_output(generate(process, settings).files, tmp_path / "out")
     return tmp_path / "out/etc/rc.d/init.d/server", port
-
-
-def accepts(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 def test_start_returns_once_the_process_is_ready(tmp_path: Path, marker: str) -> None:
