@@ -42,15 +42,24 @@ def _distributions(root: str) -> Iterator[importlib.metadata.Distribution]:
         if key in seen:
             continue
         seen.add(key)
-        try:
-            distribution = importlib.metadata.distribution(name)
-        except importlib.metadata.PackageNotFoundError:
+        distribution = _installed(name)
+        if distribution is None:
             continue
         yield distribution
         for requirement in distribution.requires or []:
             match = _REQUIREMENT_NAME.match(requirement)
             if match and not _EXTRA.search(requirement):
                 pending.append(match.group(1))
+
+
+def _installed(name: str) -> importlib.metadata.Distribution | None:
+    """The installed distribution ``name``: its ``.dist-info``, as pip installs it, before an ``.egg-info`` a
+    source checkout holds. Otherwise the environment (and with it every readiness check's path) would depend on
+    whether the working directory, first on ``sys.path``, is such a checkout."""
+    found = list(importlib.metadata.distributions(name=name))
+    installed = [distribution for distribution in found
+                 if str(getattr(distribution, "_path", "")).endswith(".dist-info")]
+    return (installed or found or [None])[0]
 
 
 def _locations(distribution: importlib.metadata.Distribution) -> list[str]:

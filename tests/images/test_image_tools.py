@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, write_output
@@ -37,3 +38,13 @@ def test_every_console_script_runs_with_the_environment_alone(tmp_path: Path) ->
                             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "/nonexistent"}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().startswith(str(environment / SITE_PACKAGES / "nixproc_disnix"))
+
+
+def test_the_environment_is_the_same_from_any_working_directory(tmp_path: Path) -> None:
+    """A source checkout as the working directory (first on ``sys.path``) holds build metadata of its own; the
+    environment must still be the installed one's, or every readiness check's store path would move with it."""
+    checkout = Path(__file__).resolve().parents[2]
+    show = "from nixproc_disnix.image.tools import python_environment; print(python_environment().files_json())"
+    listings = {subprocess.run([sys.executable, "-c", show], cwd=directory, capture_output=True, text=True,
+                               check=True).stdout for directory in (checkout, tmp_path)}
+    assert len(listings) == 1
