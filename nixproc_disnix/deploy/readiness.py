@@ -98,6 +98,19 @@ def _command_succeeds(command: list[str], timeout: float) -> bool:
         return False
 
 
+def from_now_on(read: LogText) -> LogText:
+    """A reader of what ``read`` gives beyond what it gives now: taken before a start, a log-line check then
+    cannot pass on the line an earlier run of the process left in the same log. A log shorter than before was
+    rotated or truncated, and is read whole."""
+    seen = len(read())
+
+    def read_new() -> str:
+        text = read()
+        return text[seen:] if len(text) >= seen else text
+
+    return read_new
+
+
 def file_text(path: str) -> LogText:
     """A reader of a log file that may not exist yet."""
 

@@ -44,7 +44,7 @@ from nixproc_disnix.deploy import journal
 from nixproc_disnix.deploy.build import BuildRequest, build_profile
 from nixproc_disnix.deploy.plan import SwitchPlan, plan_switch
 from nixproc_disnix.deploy.ports import taken_assigned_ports
-from nixproc_disnix.deploy.readiness import LogText, process_output, wait_until_ready
+from nixproc_disnix.deploy.readiness import LogText, from_now_on, process_output, wait_until_ready
 from nixproc_disnix.deploy.state import init_state
 from nixproc_disnix.dysnomia.users import add_group, add_user, delete_group, delete_user
 from nixproc_disnix.errors import DeployError
@@ -196,7 +196,8 @@ def execute(
     """Run ``plan``; ``record`` makes the new generation current once everything started.
 
     A process with a ``readiness`` check counts as started only once it
-    passes (``output_of`` reads its output for log-line checks), so its
+    passes (``output_of`` reads its output for log-line checks: what it
+    writes from this start on), so its
     dependents start after it is ready, and a timeout rolls back. Every
     completed step pushes its undo; on failure they run in reverse and the
     error says whether the rollback was complete. ``progress`` hears of
@@ -220,11 +221,15 @@ def execute(
 
     def start(process: DeployedProcess) -> None:
         with starting.step(process.name):
+            readiness = process.readiness
+            output = None
+            if readiness is not None and output_of is not None:
+                output = from_now_on(output_of(process)) if readiness.log_line is not None else output_of(process)
             if process.name not in unless_running or backend.status(process) is not ProcessStatus.RUNNING:
                 backend.start(process)
             _wait_running(backend, process, start_timeout)
-            if process.readiness is not None:
-                wait_until_ready(process.name, process.readiness, output_of(process) if output_of else None)
+            if readiness is not None:
+                wait_until_ready(process.name, readiness, output)
 
     try:
         for group in plan.add_groups:

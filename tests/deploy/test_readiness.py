@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nixproc_disnix.deploy.readiness import file_text, is_ready, wait_until_ready
+from nixproc_disnix.deploy.readiness import file_text, from_now_on, is_ready, wait_until_ready
 from nixproc_disnix.errors import DeployError
 from nixproc_disnix.model.process import ProcessParams
 from nixproc_disnix.model.readiness import Readiness
@@ -79,6 +79,22 @@ def test_log_line(tmp_path: Path) -> None:
     assert is_ready(check, file_text(str(log)))
     with pytest.raises(DeployError, match="needs the process's output"):
         is_ready(check)
+
+
+def test_a_log_line_check_from_now_on_ignores_an_earlier_runs_line(tmp_path: Path) -> None:
+    log = tmp_path / "nixproc-web.log"
+    log.write_text("starting\nlistening on 8080\nstopped\n")
+    check = Readiness(log_line=r"^listening on \d+$")
+    fresh = from_now_on(file_text(str(log)))
+    assert not is_ready(check, fresh)
+    with log.open("a") as handle:
+        handle.write("starting\n")
+    assert not is_ready(check, fresh)
+    with log.open("a") as handle:
+        handle.write("listening on 8080\n")
+    assert is_ready(check, fresh)
+    log.write_text("listening on 8080\n")  # rotated: shorter than before, read whole
+    assert is_ready(check, fresh)
 
 
 def test_timeout_names_the_process_and_the_check() -> None:
