@@ -52,6 +52,7 @@ from nixproc_disnix.backends.common.credentials import dysnomia_support_files
 from nixproc_disnix.backends.common.mode import Mode, choose_invocation
 from nixproc_disnix.backends.common.output import GeneratedFile, in_output
 from nixproc_disnix.backends.common.overrides import apply_overrides
+from nixproc_disnix.backends.common.readiness import wait_ready_argv
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.common.templates import template_environment
 from nixproc_disnix.backends.common.util import (
@@ -98,6 +99,8 @@ class BSDRCComposition:
 
     ``builtin_commands`` are the commands rc.subr implements itself; other
     commands a script defines are announced in ``extra_commands``.
+    ``wait_ready`` is ``nixproc-wait-ready``, which ``start_postcmd`` runs for
+    a ``readiness`` check (None: the settings').
     """
 
     rc_subr: str = "/etc/rc.subr"
@@ -105,6 +108,7 @@ class BSDRCComposition:
     default_reload_signal: str = "HUP"
     default_stop_signal: str = "TERM"
     daemon: str = "/usr/sbin/daemon"
+    wait_ready: str | None = None
 
 
 class Command(BaseModel):
@@ -167,7 +171,7 @@ def generate(
     ``process.dependencies`` are :class:`Dependency` values (their ``name``
     goes on the ``REQUIRE`` line); ``process.overrides`` is the bsdrc part.
     """
-    return _created(bsdrc_params(process), settings, composition)
+    return _created(bsdrc_params(process, composition.wait_ready or settings.wait_ready), settings, composition)
 
 
 def create(
@@ -177,8 +181,14 @@ def create(
     return _created(validate_as(BSDRCScriptParams, params, "createBSDRCScript"), settings, composition)
 
 
-def bsdrc_params(process: ManagedProcess) -> BSDRCScriptParams:
-    """createBSDRCScript's parameters for ``process``, overrides applied."""
+def bsdrc_params(process: ManagedProcess, wait_ready: str | None = None) -> BSDRCScriptParams:
+    """createBSDRCScript's parameters for ``process``, overrides applied.
+
+    A ``readiness`` check becomes ``start``'s ``post`` command, which rc.subr
+    runs once the start succeeded, so ``service <name> start`` returns when
+    the process is ready and fails when it is not; a ``logLine`` check is left
+    to the switch (the daemonizer's output is not this script's to read).
+    """
     chosen = choose_invocation(process, Mode.DAEMON)
     generated: dict[str, Any] = {
         "name": process.name,
@@ -198,8 +208,14 @@ def bsdrc_params(process: ManagedProcess) -> BSDRCScriptParams:
     }
     if process.pid_file is not None:
         generated["pidFile"] = process.pid_file
+    start: dict[str, str] = {}
     if process.initialize:
-        generated["commands"] = {"start": {"pre": process.initialize}}
+        start["pre"] = process.initialize
+    ready = wait_ready_argv(process.readiness, process.name, wait_ready) if process.readiness is not None else None
+    if ready is not None:
+        start["post"] = " ".join(map(escape_shell_arg, ready))
+    if start:
+        generated["commands"] = {"start": start}
     arguments = apply_overrides(generated, process.overrides)
     return validate_as(BSDRCScriptParams, arguments, f"bsdrc parameters of process '{process.name}'")
 

@@ -20,17 +20,18 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from backend_checks import HOSTILE as COMMON_HOSTILE
-from backend_checks import Reaper, alive, argv_of, read_pid, wait_for
+from backend_checks import Reaper, accepts, alive, argv_of, free_port, read_pid, wait_for
 from golden_files import assert_matches_golden
 
 from nixproc_disnix.backends.bsdrc.generate import BSDRCComposition, bsdrc_params, generate
@@ -301,12 +302,6 @@ def test_hostile_values_reach_the_process_exactly(
     assert not list(tmp_path.rglob("pwned")) and not (Path.cwd() / "pwned").exists()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_daemon_starts_answers_and_stops(
     tmp_path: Path, machine: tuple[Path, BSDRCComposition, dict[str, str]], reaper: Reaper
 ) -> None:
@@ -392,3 +387,71 @@ def test_custom_command_runs_with_flexible_parameters(
     output = generate(process, SETTINGS, composition).files
     write_output(output, tmp_path / "out")
     assert run(tmp_path / "out/etc/rc.d/greeter", "hello", tmp_path, environment).stdout == "pre hello"
+
+
+# Readiness: start_postcmd runs nixproc-wait-ready once rc.subr's start succeeded.
+
+READINESS_SERVER = Path(__file__).resolve().parents[2] / "fixtures/readiness/server.py"
+
+
+def readiness_script(tmp_path: Path, composition: BSDRCComposition, reaper: Reaper, delay: float,
+                     **readiness: Any) -> tuple[Path, int]:
+    """A daemonized server listening after ``delay`` seconds; its ``readiness`` checks its port unless told otherwise."""
+    port = free_port()
+    process = managed(
+        name="server",
+        foregroundProcess=sys.executable,
+        foregroundProcessArgs=[str(READINESS_SERVER)],
+        environment={"PORT": port, "DELAY": delay, **reaper.environment()},
+        readiness={"tcpPort": port, "interval": 0.1, **readiness},
+    )
+    write_output(generate(process, BackendSettings(tmp_dir=str(tmp_path)), composition).files, tmp_path / "out")
+    return tmp_path / "out/etc/rc.d/server", port
+
+
+def test_start_returns_once_the_process_is_ready(
+    tmp_path: Path, machine: tuple[Path, BSDRCComposition, dict[str, str]], reaper: Reaper
+) -> None:
+    _, composition, environment = machine
+    script, port = readiness_script(tmp_path, composition, reaper, delay=1.5, timeout=20)
+    assert "start_postcmd=" in script.read_text()
+    begun = time.monotonic()
+    started = run(script, "onestart", tmp_path, environment)
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert time.monotonic() - begun >= 1.5 and accepts(port)
+
+
+def test_start_fails_when_the_process_never_gets_ready(
+    tmp_path: Path, machine: tuple[Path, BSDRCComposition, dict[str, str]], reaper: Reaper
+) -> None:
+    _, composition, environment = machine
+    script, port = readiness_script(tmp_path, composition, reaper, delay=0, tcpPort=free_port(), timeout=1)
+    started = run(script, "onestart", tmp_path, environment)
+    assert started.returncode == 1
+    assert started.stderr.strip().splitlines()[-1].startswith("error: process 'server' was not ready after 1 s")
+    assert wait_for(lambda: accepts(port)), "the process itself runs: rc.subr's stop is for the caller to use"
+
+
+def test_hostile_readiness_command_reaches_the_check_exactly(
+    tmp_path: Path, machine: tuple[Path, BSDRCComposition, dict[str, str]]
+) -> None:
+    _, composition, environment = machine
+    record = tmp_path / "check.json"
+    recorder = tmp_path / "wait-ready"
+    recorder.write_text(f"#!{sys.executable}\nimport json, sys\njson.dump(sys.argv[1:], open({str(record)!r}, 'w'))\n")
+    recorder.chmod(0o755)
+    process = managed(name="checked", foregroundProcess="/bin/sleep", foregroundProcessArgs=["5"],
+                      readiness={"command": ["/opt/check", *HOSTILE]})
+    output = generate(process, BackendSettings(tmp_dir=str(tmp_path)),
+                      replace(composition, wait_ready=str(recorder))).files
+    write_output(output, tmp_path / "out")
+    started = run(tmp_path / "out/etc/rc.d/checked", "onestart", tmp_path, environment)
+    assert started.returncode == 0, started.stderr
+    assert json.loads(record.read_text()) == [
+        "--name", "checked", "--timeout", "30", "--interval", "0.5", "--", "/opt/check", *HOSTILE]
+    assert not list(tmp_path.rglob("pwned"))
+
+
+def test_a_log_line_check_is_the_switchs() -> None:
+    process = managed(name="logged", foregroundProcess="/bin/sleep", readiness={"logLine": "ready"})
+    assert "start_postcmd" not in script_of(generate(process, SETTINGS).files, "logged")
