@@ -5,10 +5,10 @@ The switch engine polls every process's readiness whatever its manager
 start on a command also writes the check into its files, so starting a
 process with the manager's own tools is readiness-gated as well: systemd
 (``ExecStartPost``), s6-rc (``s6-notifyoncheck``), sysvinit (the script's
-``start``) and bsdrc (``start_postcmd``). supervisord only approximates it
-(``startsecs``); launchd, cygrunsrv and docker have no such hook, and the
-disnix backend does not use its wrapper for it yet: the engine alone checks
-those.
+``start``), bsdrc (``start_postcmd``) and the disnix process wrapper (which
+Dysnomia's activation waits for). supervisord only approximates it
+(``startsecs``); launchd, cygrunsrv and docker have no such hook: the engine
+alone checks those.
 
 Every backend names the command by its absolute path and builds its
 arguments here, once. Built from a model, that path is our tools package's

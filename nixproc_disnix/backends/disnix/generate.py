@@ -44,6 +44,7 @@ from nixproc_disnix.backends.common.daemon_commands import daemonize_foreground_
 from nixproc_disnix.backends.common.mode import Mode, choose_invocation
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, in_output
 from nixproc_disnix.backends.common.overrides import apply_overrides
+from nixproc_disnix.backends.common.readiness import wait_ready_argv
 from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.common.templates import template_environment
 from nixproc_disnix.backends.common.util import (
@@ -75,6 +76,8 @@ class DisnixComposition:
     ``PATH`` starts with ``base_packages`` and ``daemon_package`` (the
     framework passes coreutils, gnused, gnugrep, inetutils and libslack
     daemon; left empty, the system ``PATH`` the wrapper keeps provides them).
+    ``wait_ready`` is ``nixproc-wait-ready``, which the wrapper runs after the
+    start for a ``readiness`` check (None: the settings').
     """
 
     shell: str = "/bin/bash"
@@ -82,6 +85,7 @@ class DisnixComposition:
     daemon: str = "daemon"
     base_packages: tuple[str, ...] = ()
     daemon_package: str | None = None
+    wait_ready: str | None = None
 
 
 class ProcessScriptParams(BaseModel):
@@ -170,15 +174,23 @@ def process_wrapper(
 
     A daemon is preferred; it is started as is, or through ``su USER -c``.
     A foreground-only process is daemonized by ``daemon`` (output logged,
-    ``--user`` for the user switch).
+    ``--user`` for the user switch). With a ``readiness`` check the start is
+    not exec'd but followed by the check, so Dysnomia's activation ends once
+    the process is ready and fails when it is not (a ``logLine`` check reads
+    the daemonizer's log, and is left to the switch for a daemon).
     """
     chosen = choose_invocation(process, Mode.DAEMON)
     if chosen is None:
         raise ThrownError(NO_INVOCATION_MESSAGE)
     user = determine_user(process.user, settings.force_disable_user_change)
+    log_file = None
     if chosen.is_daemon:
         command = invoke_daemon(chosen.executable, chosen.args, composition.su, user)
     else:
+        log_file = daemon_log_file(
+            name=process.name, instance_name=process.instance_name, log_dir=settings.log_dir,
+            tmp_dir=settings.tmp_dir, user=user,
+        )
         command = daemonize_foreground_process(
             daemon=composition.daemon,
             executable=chosen.executable,
@@ -186,13 +198,7 @@ def process_wrapper(
             pid_dir=pid_files_dir(process.user, settings.runtime_dir, settings.tmp_dir),
             pid_file=_pid_file(process, settings),
             user=user,
-            output_log_file=daemon_log_file(
-                name=process.name,
-                instance_name=process.instance_name,
-                log_dir=settings.log_dir,
-                tmp_dir=settings.tmp_dir,
-                user=user,
-            ),
+            output_log_file=log_file,
         )
     packages = [*composition.base_packages]
     if composition.daemon_package is not None:
@@ -207,6 +213,9 @@ def process_wrapper(
         directory=process.directory,
         nice=process.nice,
         command=command,
+        ready=None if process.readiness is None else wait_ready_argv(
+            process.readiness, process.name, composition.wait_ready or settings.wait_ready, log_file
+        ),
     )
 
 

@@ -8,22 +8,34 @@ marker in its environment and is killed by PID at teardown.
 """
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from backend_checks import HOSTILE, Reaper, alive, argv_of, bash_syntax_ok, environ_of, read_pid, wait_for
+from backend_checks import (
+    HOSTILE,
+    Reaper,
+    accepts,
+    alive,
+    argv_of,
+    bash_syntax_ok,
+    environ_of,
+    free_port,
+    read_pid,
+    wait_for,
+)
 from golden_files import assert_matches_golden
 
 from nixproc_disnix.backends.common.backend import Dependency, generator
@@ -398,12 +410,6 @@ def status_field(pid: int, field: str) -> str:
     raise AssertionError(f"no {field} in /proc/{pid}/status")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def dysnomia(activity: str, component: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     assert BASH is not None, "bash is required"
     return subprocess.run(
@@ -519,3 +525,75 @@ def test_foreground_process_daemonized_by_libslack_daemon_as_another_user(
         for pid in pids:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+# Readiness: the wrapper runs nixproc-wait-ready after the start, so Dysnomia's activation waits for it.
+
+READINESS_SERVER = Path(__file__).resolve().parents[2] / "fixtures/readiness/server.py"
+
+
+def readiness_component(tmp_path: Path, reaper: Reaper, delay: float, **readiness: Any) -> tuple[Path, int]:
+    """A server daemonized by libslack's daemon, listening after ``delay`` seconds; its ``readiness`` checks its
+    port unless told otherwise."""
+    port = free_port()
+    process = managed(
+        instanceName="server",
+        foregroundProcess=sys.executable,
+        foregroundProcessArgs=[str(READINESS_SERVER)],
+        environment={"PORT": port, "DELAY": delay, **reaper.environment()},
+        readiness={"tcpPort": port, "interval": 0.1, **readiness},
+    )
+    settings = BackendSettings(runtime_dir=str(tmp_path), log_dir=str(tmp_path), tmp_dir=str(tmp_path))
+    write_output(generate(process, settings).files, tmp_path / "out")
+    return tmp_path / "out", port
+
+
+def wrapper_of_files(component: Path, name: str) -> str:
+    return (component / f"bin/{name}-process-wrapper").read_text()
+
+
+@pytest.mark.integration
+def test_activation_ends_once_the_process_is_ready(tmp_path: Path, reaper: Reaper) -> None:
+    assert DAEMON is not None, "libslack's daemon is required (Debian: daemon)"
+    component, port = readiness_component(tmp_path, reaper, delay=1.5, timeout=20)
+    assert "\nexec " not in wrapper_of_files(component, "server")
+    begun = time.monotonic()
+    started = dysnomia("activate", component, tmp_path)
+    assert started.returncode == 0, started.stderr
+    assert time.monotonic() - begun >= 1.5 and accepts(port)
+    assert dysnomia("deactivate", component, tmp_path).returncode == 0
+
+
+@pytest.mark.integration
+def test_activation_fails_when_the_process_never_gets_ready(tmp_path: Path, reaper: Reaper) -> None:
+    assert DAEMON is not None, "libslack's daemon is required (Debian: daemon)"
+    component, port = readiness_component(tmp_path, reaper, delay=0, tcpPort=free_port(), timeout=1)
+    started = dysnomia("activate", component, tmp_path)
+    assert started.returncode == 1
+    assert started.stderr.strip().splitlines()[-1].startswith("error: process 'server' was not ready after 1 s")
+    assert wait_for(lambda: accepts(port)), "the process runs: Disnix deactivates it when it rolls back"
+    assert dysnomia("deactivate", component, tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_readiness_values_reach_the_check_exactly(value: str, tmp_path: Path) -> None:
+    assert BASH is not None, "bash is required"
+    record = tmp_path / "check.json"
+    recorder = tmp_path / "wait-ready"
+    recorder.write_text(f"#!{sys.executable}\nimport json, sys\njson.dump(sys.argv[1:], open({str(record)!r}, 'w'))\n")
+    recorder.chmod(0o755)
+    process = managed(name="checked", daemon="/bin/true", readiness={"command": [f"/opt/{value}/check", value]})
+    script = wrapper_of(generate(process, BackendSettings(), DisnixComposition(wait_ready=str(recorder))).files,
+                        "checked")
+    check_script(script, tmp_path, severity="warning")
+    ran = subprocess.run([BASH, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(record.read_text()) == [
+        "--name", "checked", "--timeout", "30", "--interval", "0.5", "--", f"/opt/{value}/check", value]
+    assert not list(tmp_path.rglob("pwned"))
+
+
+def test_without_readiness_the_start_is_execd() -> None:
+    script = wrapper_of(generate(managed(name="plain", foregroundProcess="/bin/sleep"), BackendSettings()).files,
+                        "plain")
+    assert script.rstrip("\n").splitlines()[-1].startswith("exec ") and "nixproc-wait-ready" not in script
