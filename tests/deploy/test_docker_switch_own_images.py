@@ -17,6 +17,15 @@ from docker_engine import WEBAPPS, containers, images, refuses, remove_webapps, 
 from dockerd_harness import Dockerd, dockerd  # noqa: F401 (a fixture)
 from webapps_deployment import WebappsDeployment
 
+from nixproc_disnix.model.state_dirs import StateDirs
+
+
+class WithUsers(WebappsDeployment):
+    """The webapps deployed with their users changed: each runs as its own user, whose account is the image's."""
+
+    def state_dirs(self) -> StateDirs:
+        return StateDirs(state_dir=str(self.state))
+
 
 @pytest.fixture
 def deployment(tmp_path: Path, dockerd: Dockerd,  # noqa: F811
@@ -46,3 +55,21 @@ def test_deploy_no_op_and_undeploy_with_the_generated_images(dockerd: Dockerd,  
     assert undeployed.exit_code == 0, undeployed.output
     assert containers(dockerd) == {} and images(dockerd) == []
     assert all(refuses(dockerd, deployment.ports[name]) for name in WEBAPPS)
+
+
+@pytest.mark.integration
+def test_each_webapp_runs_as_its_own_user_from_the_image(tmp_path: Path, dockerd: Dockerd,  # noqa: F811
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    use_dockerd(dockerd, monkeypatch)
+    deployment = WithUsers(tmp_path / "deployment", tmp_path / "root" / "store", "docker")
+    try:
+        deployment.switch()
+        assert serves(dockerd, deployment) == {name: name for name in WEBAPPS}
+        for name in WEBAPPS:
+            # The proxy ran as root and became the webapp, as the user the image's /etc/passwd has.
+            top = dockerd.docker("top", f"nixproc-{name}", "-o", "pid,uid").stdout.splitlines()[1:]
+            assert [line.split()[1] for line in top] == ["1000"], top
+        deployment.switch(undeploy=True)
+        assert containers(dockerd) == {} and images(dockerd) == []
+    finally:
+        remove_webapps(dockerd)
