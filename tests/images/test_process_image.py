@@ -85,8 +85,12 @@ def test_each_output_holds_an_image_of_what_its_command_needs(
         python = os.path.realpath(entries[python_link].linkname)
         assert entries[python].isfile() or entries[python].issym()
         assert any(path.endswith("/libc.so.6") for path in entries)
-        # The proxy's interpreter, and our tools the proxy runs.
+        # webapp2's output names webapp1's (its dependency), whose image is not webapp2's to carry.
+        assert [path for path in entries if path.endswith("-docker-image.tar.gz")] == []
+        # The proxy's interpreter, our tools the proxy runs, and upstream's base programs for initialize.
         assert "/bin/bash" in entries and entries["/bin/nixproc-init-state"].isfile()
+        mkdir = entries["/bin/mkdir"]
+        assert mkdir.issym() and os.path.realpath(mkdir.linkname) in entries
         assert entries["/tmp"].isdir() and entries["/tmp"].mode == 0o1777
         assert entries["/var/run"].issym() and entries["/var/run"].linkname == "/run"
         # The accounts: root, then the process's own, as dysnomia-addusers would have made them.

@@ -80,7 +80,7 @@ from nixproc_disnix.backends.common.templates import template_environment
 from nixproc_disnix.backends.common.util import append_path_to_environment, determine_user
 from nixproc_disnix.errors import EvalError, ThrownError
 from nixproc_disnix.image.accounts import AccountsSpec
-from nixproc_disnix.image.process_image import TOOLS_BIN, ProcessImage
+from nixproc_disnix.image.process_image import IMAGE_FILE_SUFFIX, TOOLS_BIN, ProcessImage
 from nixproc_disnix.model.docker_archive import ContainerConfig
 from nixproc_disnix.model.nix_json import attr_names, to_string
 from nixproc_disnix.model.process import ManagedProcess, Scalar
@@ -163,7 +163,7 @@ class DockerContainerParams(BaseModel):
 
 def image_in_output(image: DockerImageParams) -> str:
     """Where the image builder puts the image tarball: ``<name>-docker-image.tar.gz`` in the container's output."""
-    return in_output(f"{image.name}-docker-image.tar.gz")
+    return in_output(f"{image.name}{IMAGE_FILE_SUFFIX}")
 
 
 @dataclass(frozen=True)
