@@ -24,7 +24,8 @@ container mounts the host's store:
   ``initialize`` and the proxy) in ``/bin``, links to the host's;
 - the accounts: root, the process's ``dysnomia-support`` groups and users,
   computed as ``image/accounts.py`` does, not by running ``useradd``;
-- the contents, then ``extraCommands`` (``/run``, ``/tmp``, ``/var/run``).
+- the contents (over all of the above), then ``extraCommands`` (``/run``,
+  ``/tmp``, ``/var/run``).
 """
 from __future__ import annotations
 
@@ -100,14 +101,15 @@ def build_process_image(store: Store, drv: Derivation, out: str, log_path: str) 
     store_tree.update(_read_only(walk(out, out)))
     staging = tempfile.mkdtemp(prefix=".tmp-image-", dir=os.path.dirname(out))
     try:
-        for content in image.contents:
-            merge_contents(content, staging, follow_dirlinks=not image.keep_contents_dirlinks)
         root = Path(staging)
         write_output(python_environment().files, root)
         write_output(tools("").files, root)
         write_output(base_programs(search_dirs(HOST_PATH)), root)
         write_output({relative: GeneratedFile(content) for relative, content in image_accounts(image.accounts).items()},
                      root)
+        # The model's contents come last, so they may replace any of the above.
+        for content in image.contents:
+            merge_contents(content, staging, follow_dirlinks=not image.keep_contents_dirlinks)
         run_extra_commands(image.extra_commands, staging, HOST_PATH, log_path, image.name)
         identity = ImageIdentity(name=image.name, tag=image.tag, system=drv.env.get("system", ""), created=image.created)
         layers = image_layers(store_tree, staging, store.store_dir, HOST_PATH)
