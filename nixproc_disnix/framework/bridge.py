@@ -190,6 +190,7 @@ def _generated_value(generated: Generated, context: set[str]) -> Attrs:
         "name": nix_string(generated.name),
         "files": generated.files_json(),
         "postInstall": nix_string(generated.post_install),
+        **({"image": nix_string(generated.image)} if generated.image else {}),
         "passthru": Attrs({nix_string(key): to_nix(value) for key, value in generated.passthru.items()}),
         "context": make_string("", context),
     })

@@ -27,6 +27,7 @@ import stat
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -69,28 +70,42 @@ def build_image(store: Store, drv: Derivation, out: str, log_path: str) -> None:
         config = ContainerConfig.model_validate(json.loads(attributes.config))
     except (ValueError, ValidationError) as error:
         raise BuildError(f"image '{drv.name}' has invalid attributes: {error}") from None
-    store_tree: Tree = {}
-    for path in sorted(store.closure(p for p in mentioned_store_paths(drv, store.store_dir) if store.is_valid(p))):
-        store_tree.update(walk(path, path))
+    store_tree = store_paths_tree(store, mentioned_store_paths(drv, store.store_dir))
     staging = tempfile.mkdtemp(prefix=".tmp-image-", dir=os.path.dirname(out))
     try:
         for content in attributes.contents.split():
             merge_contents(content, staging, follow_dirlinks=not attributes.keep_contents_dirlinks)
-        _run_extra_commands(attributes, staging, log_path)
-        root_tree = walk(staging, "/")
-        del root_tree["/"]
-        host_tree = host_closure(store_tree, root_tree, store.store_dir, search_dirs(attributes.host_path))
-        layers = [Layer(host_tree, "host files the packages need"), Layer(store_tree, "store paths"),
-                  Layer(root_tree, "image root: contents and extraCommands")]
+        run_extra_commands(attributes.extra_commands, staging, attributes.host_path, log_path, attributes.image_name)
         identity = ImageIdentity(
             name=attributes.image_name,
             tag=attributes.image_tag or parse_store_path(out, store.store_dir)[0],
             system=attributes.system,
             created=_created(attributes.created),
         )
-        write_archive(out, identity, config, [layer for layer in layers if layer.tree])
+        write_archive(out, identity, config, image_layers(store_tree, staging, store.store_dir, attributes.host_path))
     finally:
         remove_tree(staging)
+
+
+def store_paths_tree(store: Store, paths: Iterable[str]) -> Tree:
+    """The store layer's files: the closure of those of ``paths`` that are valid, each at its own path."""
+    tree: Tree = {}
+    for path in sorted(store.closure(p for p in paths if store.is_valid(p))):
+        tree.update(walk(path, path))
+    return tree
+
+
+def image_layers(store_tree: Tree, root: str, store_dir: str, host_path: str) -> list[Layer]:
+    """The layers of an image of ``store_tree`` whose root is the directory ``root``: host files, store, root.
+
+    ``host_path`` finds the interpreters scripts name through ``env``. Empty layers are left out.
+    """
+    root_tree = walk(root, "/")
+    del root_tree["/"]
+    host_tree = host_closure(store_tree, root_tree, store_dir, search_dirs(host_path))
+    layers = [Layer(host_tree, "host files the packages need"), Layer(store_tree, "store paths"),
+              Layer(root_tree, "image root: contents and extraCommands")]
+    return [layer for layer in layers if layer.tree]
 
 
 def _created(created: str) -> str:
@@ -139,14 +154,14 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
-def _run_extra_commands(attributes: ImageAttributes, root: str, log_path: str) -> None:
+def run_extra_commands(extra_commands: str, root: str, host_path: str, log_path: str, image_name: str) -> None:
     """``extraCommands`` in the image root, as upstream runs it: bash, no root, the host's tools."""
-    if not attributes.extra_commands:
+    if not extra_commands:
         return
     with open(log_path, "ab") as log:
         status = subprocess.run(
-            ["bash", "-e", "-c", attributes.extra_commands], cwd=root, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, env={"PATH": attributes.host_path, "HOME": "/homeless-shelter"}, check=False,
+            ["bash", "-e", "-c", extra_commands], cwd=root, stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, env={"PATH": host_path, "HOME": "/homeless-shelter"}, check=False,
         ).returncode
     if status != 0:
-        raise BuildError(f"extraCommands of image '{attributes.image_name}' failed with exit code {status}")
+        raise BuildError(f"extraCommands of image '{image_name}' failed with exit code {status}")

@@ -18,7 +18,7 @@ from graphlib import TopologicalSorter
 from collections.abc import Iterable, Mapping
 
 from nixproc_disnix.errors import BuildError, EvalError
-from nixproc_disnix.image import accounts, build as docker_image, store_registration
+from nixproc_disnix.image import accounts, build as docker_image, process_image, store_registration
 from nixproc_disnix.progress import PhaseCounter, Progress
 from nixproc_disnix.store import generated_files, profile_env
 from nixproc_disnix.store.derivation import Derivation
@@ -160,6 +160,8 @@ def _run_builder(store: Store, drv_path: str, drv: Derivation) -> None:
     """Run the builder in a fresh build directory, its output going to the log."""
     if drv.builder == generated_files.BUILDER:
         generated_files.write_files(drv, drv.outputs["out"].path, store.log_path(drv_path))
+        if process_image.ATTRIBUTE in drv.env:
+            process_image.build_process_image(store, drv, drv.outputs["out"].path, store.log_path(drv_path))
         return
     if drv.builder == profile_env.BUILDER:
         profile_env.build_profile(drv, drv.outputs["out"].path)

@@ -47,9 +47,15 @@ def files_json(files: Mapping[str, FileEntry]) -> str:
     return json.dumps(dict(files), sort_keys=True, ensure_ascii=True, separators=(",", ":"))
 
 
-def request(name: str, system: str, files: str, post_install: str = "") -> DerivationRequest:
-    """The derivation ``derivation { name; system; builder; files; postInstall; }`` makes in Nix."""
+def request(name: str, system: str, files: str, post_install: str = "", image: str = "") -> DerivationRequest:
+    """The derivation ``derivation { name; system; builder; files; postInstall; [image;] }`` makes in Nix.
+
+    ``image`` (an image to build into the output after the files) is an
+    attribute only when given, so outputs without one keep their paths.
+    """
     env = {"builder": BUILDER, "files": files, "name": name, "postInstall": post_install, "system": system}
+    if image:
+        env["image"] = image
     return DerivationRequest(name=name, system=system, builder=BUILDER, env=env)
 
 

@@ -7,12 +7,13 @@ which docker commands a switch runs, in which order, with which arguments,
 and what state they leave; that containers really run, are replaced, rolled
 back and removed is shown against a real engine by
 :mod:`test_docker_switch_engine`. The webapps model is
-built for real; its images are archives the image builder writes into the
-outputs, and where one does not exist (yet) the stand-in engine is given
-the tag beforehand, as an image loaded by other means.
+built for real, with the image archives the builder writes into the outputs;
+the stand-in reads only their manifests, and names an image by the
+archive's digest.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -50,32 +51,36 @@ def changes(stand_ins: StandIns) -> list[list[str]]:
     return [argv[1:] for argv in stand_ins.calls() if argv[1] not in QUERIES]
 
 
-def provide_missing_images(profile: DeployedProfile, stand_ins: StandIns) -> None:
-    """Give the stand-in engine the tags whose archives the outputs lack, as images loaded by other means."""
-    for process in profile.processes.values():
-        container = container_of(process)
-        assert container is not None
-        if not os.path.exists(container.settings.docker_image):
-            with stand_ins.state() as state:
-                state.setdefault("images", {})[container.settings.docker_image_tag] = {"id": "sha256:preloaded"}
+def started(process: DeployedProcess, replacing: str | None = None) -> list[list[str]]:
+    """The calls that start a webapp's container from its output's archive: load, create, start.
 
-
-def started(process: DeployedProcess) -> list[list[str]]:
-    """The calls that start a webapp's container from nothing: load its archive if there is one, create, start."""
+    ``replacing`` is the image the load takes the tag from, which the switch then removes.
+    """
     container = container_of(process)
     assert container is not None
     image, tag = container.settings.docker_image, container.settings.docker_image_tag
-    load = [["load", "-i", image]] if os.path.exists(image) else []
     name = f"nixproc-{process.name}"
-    return [*load, ["create", *container.create_parameters, "--name", name, "--user", str(os.getuid()), tag],
+    return [["load", "-i", image], *([["rmi", replacing]] if replacing else []),
+            ["create", *container.create_parameters, "--name", name, "--user", str(os.getuid()), tag],
             ["start", name]]
 
 
-def built(deployment: WebappsDeployment, stand_ins: StandIns) -> DeployedProfile:
-    """Build the deployment's profile ahead of its switch, and provide the images it lacks."""
-    profile = read_profile(deployment.build())
-    provide_missing_images(profile, stand_ins)
-    return profile
+def image_id(stand_ins: StandIns, tag: str) -> str:
+    """The image the stand-in engine tags ``tag``."""
+    with stand_ins.state() as state:
+        return str(state["images"][tag]["id"])
+
+
+def archive_id(process: DeployedProcess) -> str:
+    """The image the stand-in engine loads from ``process``'s archive: named by the archive's digest."""
+    container = container_of(process)
+    assert container is not None
+    return "sha256:" + hashlib.sha256(Path(container.settings.docker_image).read_bytes()).hexdigest()
+
+
+def built(deployment: WebappsDeployment) -> DeployedProfile:
+    """Build the deployment's profile ahead of its switch."""
+    return read_profile(deployment.build())
 
 
 def write_archive(path: Path, tag: str) -> None:
@@ -102,9 +107,9 @@ def container_output(
 
 def test_deploy_redeploy_change_fail_and_undeploy(tmp_path: Path, store_dir: Path, docker: StandIns) -> None:
     deployment = WebappsDeployment(tmp_path / "deployment", store_dir, "docker")
-    # The port reaches the image, which is not built yet; a label carries it into the container's output too.
+    # A label carries the port into the createparams too.
     deployment.add_to_webapps('overrides.docker.container.dockerCreateParameters.label = "port=${toString port}";')
-    first = built(deployment, docker)
+    first = built(deployment)
     plan = deployment.switch()
     assert [[process.name for process in level] for level in plan.start] == [["webapp1"], ["webapp2"]]
     assert changes(docker) == started(first.processes["webapp1"]) + started(first.processes["webapp2"])
@@ -121,25 +126,30 @@ def test_deploy_redeploy_change_fail_and_undeploy(tmp_path: Path, store_dir: Pat
     assert again.is_empty and changes(docker) == [] and deployment.generations() == [(1, True)]
 
     deployment.move("webapp2")
-    second = built(deployment, docker)
+    second = built(deployment)
+    first_image = image_id(docker, "webapp2:latest")
     changed = deployment.switch()
     assert changed.restart == ("webapp2",) and changed.unchanged == ("webapp1",)
     assert changes(docker) == [["stop", "-t", "1", "nixproc-webapp2"], ["rm", "nixproc-webapp2"],
-                               *started(second.processes["webapp2"])]
+                               *started(second.processes["webapp2"], replacing=first_image)]
     assert deployment.generations() == [(1, False), (2, True)]
 
     docker.forget_calls()
     deployment.move("webapp2")
-    third = built(deployment, docker)
+    third = built(deployment)
+    second_image = image_id(docker, "webapp2:latest")
     with docker.state() as state:
         state["fail_start"] = ["nixproc-webapp2"]
     with pytest.raises(DeployError) as error:
         deployment.switch()
     assert error.value.message == ("cannot start webapp2: docker start nixproc-webapp2 exited with status 1; "
                                    "rolled back to the previous deployment")
+    third_image = archive_id(third.processes["webapp2"])
+    assert third_image != second_image
     assert changes(docker) == [
-        ["stop", "-t", "1", "nixproc-webapp2"], ["rm", "nixproc-webapp2"], *started(third.processes["webapp2"]),
-        ["rm", "nixproc-webapp2"], *started(second.processes["webapp2"]),
+        ["stop", "-t", "1", "nixproc-webapp2"], ["rm", "nixproc-webapp2"],
+        *started(third.processes["webapp2"], replacing=second_image),
+        ["rm", "nixproc-webapp2"], *started(second.processes["webapp2"], replacing=third_image),
     ]
     with docker.state() as state:
         assert state["containers"]["nixproc-webapp2"]["state"] == "running"

@@ -3,8 +3,9 @@
 The webapps model, deployed with the docker backend, names for each
 instance an image our ``dockerTools.buildImage`` builds (``IMAGE``: the
 webapp run by the host's Python, the host files it needs in the image),
-through ``overrides.docker.container.dockerImage``: the generator's own
-image arguments are not built into an image. So the switch loads real
+through ``overrides.docker.container.dockerImage``, so that a changed or
+broken command is a change of the image alone (the images the outputs
+hold are deployed in :mod:`test_docker_switch_own_images`). So the switch loads real
 archives, and creates and starts real containers with the createparams the
 generator wrote; it runs in-process, and ``--rollback``/``--undeploy``
 through its command. The containers share the
@@ -15,11 +16,11 @@ account: container ids and start times show what was (not) replaced, and
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from docker_engine import WEBAPPS, containers, images, refuses, remove_webapps, serves, use_dockerd
 from dockerd_harness import Dockerd, dockerd  # noqa: F401 (a fixture)
 from webapps_deployment import WebappsDeployment
 
@@ -43,16 +44,11 @@ pkgs.dockerTools.buildImage {
 """
 """Each webapp's image; an instance named in ``broken.nix`` gets a command that cannot start."""
 
-WEBAPPS = ("webapp1", "webapp2")
-
-
 @pytest.fixture
 def deployment(tmp_path: Path, dockerd: Dockerd,  # noqa: F811
                monkeypatch: pytest.MonkeyPatch) -> Iterator[WebappsDeployment]:
     """The webapps model with real images, deployed into ``dockerd``; what it leaves is removed afterwards."""
-    for variable, value in dockerd.env.items():
-        if variable.startswith("DOCKER_"):
-            monkeypatch.setenv(variable, value)
+    use_dockerd(dockerd, monkeypatch)
     webapps = WebappsDeployment(tmp_path / "deployment", tmp_path / "root" / "store", "docker")
     (webapps.model.parent / "image.nix").write_text(IMAGE)
     (webapps.model.parent / "broken.nix").write_text("[ ]\n")
@@ -62,37 +58,6 @@ def deployment(tmp_path: Path, dockerd: Dockerd,  # noqa: F811
     for name in WEBAPPS:
         dockerd.docker("rm", "-f", f"nixproc-{name}", check=False)
         dockerd.docker("rmi", "-f", f"{name}:latest", check=False)
-
-
-def containers(dockerd: Dockerd) -> dict[str, tuple[str, str, bool]]:  # noqa: F811
-    """Every container the engine has: name → (id, start time, running)."""
-    names = dockerd.docker("ps", "--all", "--format", "{{.Names}}").stdout.split()
-    found = {}
-    for name in names:
-        state = json.loads(dockerd.docker("inspect", "--format", "{{json .}}", name).stdout)
-        found[name] = (state["Id"], state["State"]["StartedAt"], state["State"]["Running"])
-    return found
-
-
-def images(dockerd: Dockerd) -> list[str]:  # noqa: F811
-    """Every image the engine keeps, by tag; ``<none>:<none>`` for one no tag names any more."""
-    return sorted(dockerd.docker("images", "--all", "--format", "{{.Repository}}:{{.Tag}}").stdout.split())
-
-
-def answer(dockerd: Dockerd, port: int) -> str:  # noqa: F811
-    """What the webapp on ``port`` of the daemon's loopback answers, once it listens."""
-    result = dockerd.in_network("curl", "-fsS", "--retry", "30", "--retry-delay", "1", "--retry-connrefused",
-                                "--max-time", "60", f"http://127.0.0.1:{port}/")
-    assert result.returncode == 0, f"nothing answers on port {port}: {result.stderr}\n{dockerd.log_tail()}"
-    return result.stdout
-
-
-def serves(dockerd: Dockerd, deployment: WebappsDeployment) -> dict[str, str]:  # noqa: F811
-    return {name: answer(dockerd, deployment.ports[name]) for name in WEBAPPS}
-
-
-def refuses(dockerd: Dockerd, port: int) -> bool:  # noqa: F811
-    return dockerd.in_network("curl", "-fsS", "--max-time", "5", f"http://127.0.0.1:{port}/").returncode != 0
 
 
 @pytest.mark.integration

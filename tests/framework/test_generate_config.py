@@ -56,7 +56,8 @@ def agnostic(tmp_path: Path) -> tuple[Path, dict[str, tuple[str, dict[str, Any]]
     return store_dir, outputs
 
 
-@pytest.mark.parametrize("process_manager", ["sysvinit"])
+# docker's derivations also describe the image the builder puts in the output: the same from both.
+@pytest.mark.parametrize("process_manager", ["sysvinit", "docker"])
 def test_same_files_and_store_paths_as_the_model_build(
     agnostic: tuple[Path, dict[str, tuple[str, dict[str, Any]]]], process_manager: str
 ) -> None:
@@ -67,6 +68,7 @@ def test_same_files_and_store_paths_as_the_model_build(
         generated, out_path = generator.process(config_file_of(outputs[name][0]))
         assert json.loads(generated.files_json()) == from_model[name][1]
         assert out_path == from_model[name][0]
+        assert bool(generated.image) == (process_manager == "docker")
 
 
 @pytest.mark.parametrize("process_manager", ["sysvinit", "systemd", "s6-rc", "supervisord"])

@@ -60,13 +60,16 @@ class Generated:
 
     ``post_install`` is shell run in the output directory after the files
     are written (upstream's ``postInstall``); it is the model author's own
-    build-time code and runs with ``$out`` set.
+    build-time code and runs with ``$out`` set. ``image``, when not empty,
+    describes an image the builder then builds into the output (the docker
+    backend's, ``image/process_image.py``).
     """
 
     name: str
     files: GeneratedOutput
     passthru: Passthru = field(default_factory=dict)
     post_install: str = ""
+    image: str = ""
 
     def files_json(self) -> str:
         """The files as the ``builtin:nixproc-files`` builder's ``files`` attribute."""
@@ -74,7 +77,7 @@ class Generated:
 
     def derivation_request(self, system: str) -> DerivationRequest:
         """The derivation that writes these files: the same whether made by Nix code or by Python."""
-        return generated_files.request(self.name, system, self.files_json(), self.post_install)
+        return generated_files.request(self.name, system, self.files_json(), self.post_install, self.image)
 
 
 class Generator(Protocol):

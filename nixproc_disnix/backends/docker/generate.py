@@ -9,35 +9,45 @@ file is one argument, taken literally, never through a shell. As upstream,
 
 - the *image* (:func:`docker_image_params`): dockerTools.buildImage's
   arguments, ``overrides.docker.image`` applied. Its command is the shared
-  foreground proxy (which runs ``nixproc-init-state``, creates the
-  accounts, applies ``umask`` and runs ``initialize`` as root, then starts
-  the process as its user), its ``Env`` the environment with a ``PATH`` of
-  the host store's packages. Building the image's layers is the image
-  builder's job and not done here: ``DockerComposition.image_reference``
-  turns the arguments into the ``dockerImage`` the container names, by
-  default ``<name>-docker-image.tar.gz`` in this very output, so the image
-  may name files of the output (the proxy) without a cycle between the two;
+  foreground proxy (which runs ``nixproc-init-state``, applies ``umask``
+  and runs ``initialize`` as root, then starts the process as its user),
+  its ``Env`` the environment with a ``PATH`` ending in the image's ``/bin``.
+  ``DockerComposition.image_reference`` turns the arguments into the
+  ``dockerImage`` the container names, by default ``<name>-docker-image.tar.gz``
+  in this very output. Then the output's derivation also describes the
+  image (``Generated.image``) and its builder builds it there after the
+  files (``image/process_image.py``), so the image may name files of the
+  output (the proxy) without a cycle between the two;
 - the *container* (:func:`create_docker_container`, createDockerContainer):
   the settings, createparams and priority files, ``overrides.docker.container``
   applied. Containers use the host's store and network and map ``stateDir``.
+
+The image holds the closure of the output (with the host files ``--pkgs
+host`` packages link to), our tools and the accounts, so it runs without
+the host's store. The ``/nix/store`` volume stays, as upstream: images
+named by ``overrides.docker.container.dockerImage`` may rely on it, and
+when our store is ``/nix/store`` it shows the paths the image holds.
 
 The tests feed the createparams through the same ``xargs -d '\\n'``
 Dysnomia uses and through the real ``docker`` client (against a stand-in
 engine socket that records the request), and check every value arrives as
 one argument, byte for byte. Against a real engine (a ``dockerd`` in its
-own namespaces), ``nixproc-docker-switch`` creates, replaces, rolls back
-and removes containers from these createparams, with images our
-``dockerTools.buildImage`` builds and a model names in
-``overrides.docker.container.dockerImage``; the image arguments above are
-not built into an image yet, so a container without such an override has
-no image to load.
+own namespaces), ``nixproc-docker-switch`` deploys the webapps with these
+images, and creates, replaces, rolls back and removes containers with
+images a model names in ``overrides.docker.container.dockerImage``.
 
 Differences from upstream, each what a user would expect:
 
 - the proxy and the account files are files of this output
   (``bin/<name>-foregroundproxy.sh``, ``<name>-credentials/dysnomia-support``),
-  named by its own path; upstream makes each a store path of its own. The
-  accounts step is left out when there are no accounts to create;
+  named by its own path; upstream makes each a store path of its own;
+- the image's accounts (root; ``nobody``/``nogroup`` when users are not
+  changed; else the process's credentials) are made when the image is
+  built, as ``dysnomia-addgroups``/``addusers`` would make them
+  (``accounts``), not by ``useradd`` in ``runAsRoot`` or when the container
+  starts; the image's directories come from ``extraCommands``. So the
+  image of the output has no ``runAsRoot`` or base image (``fromImage``),
+  which need a VM: one given by an override is refused, naming the process;
 - a createparams value cannot hold a line break (it would become two
   arguments), so one is refused, naming the parameter; so is a state
   directory with ``:``, which ``--volume`` cannot express;
@@ -56,7 +66,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from nixproc_disnix.backends.common.backend import Dependency, Generated
@@ -69,6 +79,9 @@ from nixproc_disnix.backends.common.settings import BackendSettings
 from nixproc_disnix.backends.common.templates import template_environment
 from nixproc_disnix.backends.common.util import append_path_to_environment, determine_user
 from nixproc_disnix.errors import EvalError, ThrownError
+from nixproc_disnix.image.accounts import AccountsSpec
+from nixproc_disnix.image.process_image import IMAGE_FILE_SUFFIX, TOOLS_BIN, ProcessImage
+from nixproc_disnix.model.docker_archive import ContainerConfig
 from nixproc_disnix.model.nix_json import attr_names, to_string
 from nixproc_disnix.model.process import ManagedProcess, Scalar
 from nixproc_disnix.model.validation import validate_as
@@ -87,6 +100,11 @@ class DockerImageParams(BaseModel):
 
     ``config`` is the image configuration (``Cmd``, ``Env``, ``WorkingDir``,
     or any other key of the Docker image specification), kept as given.
+    ``accounts`` are the image's groups and users, as the multi-process
+    image steps declare them (``image/accounts.py``): made at build time,
+    which upstream does with ``runAsRoot``. What needs a VM (``runAsRoot``)
+    or a base image (``fromImage``) is accepted here, but the image of the
+    process's own output cannot have it.
     """
 
     model_config = _PARAMS
@@ -103,6 +121,7 @@ class DockerImageParams(BaseModel):
     architecture: str | None = None
     run_as_root: str | None = None
     extra_commands: str = ""
+    accounts: AccountsSpec = Field(default_factory=AccountsSpec)
     disk_size: int = 1024
     build_vm_memory_size: int = Field(default=512, alias="buildVMMemorySize")
     created: str = "1970-01-01T00:00:01Z"
@@ -144,28 +163,26 @@ class DockerContainerParams(BaseModel):
 
 def image_in_output(image: DockerImageParams) -> str:
     """Where the image builder puts the image tarball: ``<name>-docker-image.tar.gz`` in the container's output."""
-    return in_output(f"{image.name}-docker-image.tar.gz")
+    return in_output(f"{image.name}{IMAGE_FILE_SUFFIX}")
 
 
 @dataclass(frozen=True)
 class DockerComposition:
     """generateDockerContainer's composition: what the container's ``PATH`` offers and how the image is referred to.
 
-    The package lists are store paths on the host, whose store the container
-    mounts: ``base_packages`` (upstream: coreutils, gnused, gnugrep,
-    inetutils), ``common_tools`` (the package with ``nixproc-init-state``),
-    ``account_packages`` (shadow, findutils, glibc, dysnomia: the
-    ``dysnomia-add*`` tools, only when accounts are created).
-    ``shadow_setup`` is the shell that prepares the image's accounts
-    database (dockerTools.shadowSetup). ``image_reference`` maps the image's
-    arguments to the ``dockerImage`` the container loads.
+    The package lists are store paths, put on the container's ``PATH``
+    before the image's own ``/bin``: ``base_packages`` (upstream: coreutils,
+    gnused, gnugrep, inetutils), ``common_tools`` (a package with
+    ``nixproc-init-state``; by default the image's ``/bin`` has ours).
+    ``image_reference`` maps the image's arguments to the ``dockerImage``
+    the container loads.
     """
 
     base_packages: tuple[str, ...] = ()
     common_tools: str | None = None
-    account_packages: tuple[str, ...] = ()
-    shadow_setup: str = ""
-    proxy_tools: ProxyTools = field(default_factory=ProxyTools)
+    proxy_tools: ProxyTools = field(
+        default_factory=lambda: ProxyTools(chainload_user=f"{TOOLS_BIN}/nixproc-chainload-user")
+    )
     image_reference: Callable[[DockerImageParams], str] = image_in_output
 
 
@@ -186,12 +203,15 @@ def generate(
     ``process.overrides`` is the docker part only, ``{ image = …; container = …; }``.
     """
     parts = _parts(process, settings, composition)
-    generated = _created(_container_params(process, parts, composition), process.name)
+    image = _image_params(process, parts)
+    container = _container_params(process, parts, composition)
+    generated = _created(container, process.name)
     return Generated(
         name=generated.name,
         files={**generated.files, **parts.files},
         passthru=generated.passthru,
         post_install=generated.post_install,
+        image=_own_image(process.name, image).render() if container.docker_image == image_in_output(image) else "",
     )
 
 
@@ -228,6 +248,42 @@ def _container_params(process: ManagedProcess, parts: _Parts, composition: Docke
     return validate_as(DockerContainerParams, arguments, f"docker container parameters of process '{process.name}'")
 
 
+def _own_image(process_name: str, image: DockerImageParams) -> ProcessImage:
+    """What the builder builds into the output when the container loads the image from there."""
+    unsupported = [name for name, value in (("runAsRoot", image.run_as_root), ("fromImage", image.from_image),
+                                            ("fromImageName", image.from_image_name),
+                                            ("fromImageTag", image.from_image_tag)) if value is not None]
+    if unsupported:
+        raise EvalError(
+            f"the image of docker process '{process_name}' cannot have {', '.join(unsupported)}: it is built without "
+            "a VM or a base image; declare accounts with 'accounts', files with 'contents' and 'extraCommands'"
+        )
+    contents = [path for paths in (image.contents, image.copy_to_root) if paths is not None
+                for path in ([paths] if isinstance(paths, str) else paths)]
+    try:
+        config = ContainerConfig.model_validate(image.config)
+    except ValidationError as error:
+        raise EvalError(f"the image config of docker process '{process_name}' is invalid: {error}") from None
+    return ProcessImage(
+        file=image_in_output(image).removeprefix(in_output("")), name=image.name, tag=image.tag or "latest",
+        config=config, contents=contents, keep_contents_dirlinks=image.keep_contents_dirlinks,
+        extra_commands=image.extra_commands, accounts=image.accounts, created=image.created,
+    )
+
+
+def _accounts(credentials: str | None, settings: BackendSettings) -> dict[str, Any]:
+    """root's account, then ``nobody`` when users are not changed, else the process's own from its credentials."""
+    def account(name: str, **attributes: str) -> dict[str, Any]:
+        return {"name": name, "attributes": attributes}
+
+    groups = [account("root", gid="0")]
+    users = [account("root", uid="0", group="root", homeDir="/root")]
+    if settings.force_disable_user_change:
+        groups.append(account("nogroup", gid="999"))
+        users.append(account("nobody", uid="999", group="nogroup", homeDir="/dev/null"))
+    return {"groups": groups, "users": users, "profiles": [credentials] if credentials is not None else []}
+
+
 def _override(process: ManagedProcess, part: str) -> Any:
     """``overrides.docker.<part>``, or None; docker's overrides must be ``{ image = …; container = …; }``."""
     overrides = process.overrides
@@ -258,7 +314,6 @@ def _parts(process: ManagedProcess, settings: BackendSettings, composition: Dock
     initialize = _TEMPLATES.get_template("initialize.sh.j2").render(
         state_dir=settings.state_dir,
         runtime_dir=settings.runtime_dir,
-        credentials=in_output(credentials_dir) if manage_accounts else None,
         umask=process.umask,
         initialize=process.initialize,
     )
@@ -271,7 +326,6 @@ def _parts(process: ManagedProcess, settings: BackendSettings, composition: Dock
     store_paths = [
         *composition.base_packages,
         *([composition.common_tools] if composition.common_tools is not None else []),
-        *(composition.account_packages if manage_accounts else ()),
         *process.path,
     ]
     # The empty entry puts the image's own /bin last, for anything added to its contents.
@@ -287,9 +341,8 @@ def _parts(process: ManagedProcess, settings: BackendSettings, composition: Dock
     image = {
         "name": name,
         "tag": "latest",
-        "runAsRoot": _TEMPLATES.get_template("image-setup.sh.j2").render(
-            shadow_setup=composition.shadow_setup, force_disable_user_change=settings.force_disable_user_change
-        ),
+        "extraCommands": _TEMPLATES.get_template("image-setup.sh.j2").render(),
+        "accounts": _accounts(in_output(credentials_dir) if manage_accounts else None, settings),
         "config": config,
     }
     container = {

@@ -36,6 +36,7 @@ from nixproc_disnix.backends.docker.generate import (
     generate,
 )
 from nixproc_disnix.errors import EvalError, ThrownError
+from nixproc_disnix.image.process_image import ProcessImage
 from nixproc_disnix.model.ids import Ids
 from nixproc_disnix.model.process import ManagedProcess, ProcessParams, resolve
 
@@ -54,8 +55,6 @@ def store_path(index: int, name: str) -> str:
 COMPOSITION = DockerComposition(
     base_packages=tuple(store_path(i, name) for i, name in enumerate(["coreutils", "gnused", "gnugrep", "inetutils"])),
     common_tools=store_path(4, "nixproc-tools"),
-    account_packages=tuple(store_path(5 + i, name) for i, name in enumerate(["shadow", "findutils", "glibc-bin", "dysnomia"])),
-    shadow_setup="# (dockerTools.shadowSetup)\n",
     proxy_tools=ProxyTools(chainload_user=f"{store_path(9, 'nixproc-tools')}/bin/nixproc-chainload-user", platform="linux"),
 )
 
@@ -151,11 +150,8 @@ def test_webapp_output_matches_golden() -> None:
     assert_matches_golden_with_proxy(
         generated.files,
         GOLDEN / "webapp",
-        webapp_proxy(
-            "nixproc-init-state --state-dir /var --runtime-dir /var/run\n"
-            f"dysnomia-addgroups {OUT_PLACEHOLDER}/webapp-credentials\n"
-            f"dysnomia-addusers {OUT_PLACEHOLDER}/webapp-credentials\n"
-        ),
+        # The accounts are the image's: nothing creates them when the container starts.
+        webapp_proxy("nixproc-init-state --state-dir /var --runtime-dir /var/run\n"),
     )
     # SPEC §3.8's example.
     assert file_of(generated.files, "webapp-docker-createparams") == (
@@ -175,10 +171,15 @@ def test_webapp_output_matches_golden() -> None:
 
 def test_webapp_image_arguments() -> None:
     image = docker_image_params(webapp_process(), BackendSettings(), COMPOSITION)
-    packages = [*COMPOSITION.base_packages, COMPOSITION.common_tools, *COMPOSITION.account_packages]
+    packages = [*COMPOSITION.base_packages, COMPOSITION.common_tools]
     assert image.model_dump(by_alias=True, exclude_defaults=True) == {
         "name": "webapp",
-        "runAsRoot": "# (dockerTools.shadowSetup)\n\nmkdir -p /run /tmp\nchmod 1777 /tmp\nmkdir -p /var\nln -sfn /run /var/run\n",
+        "extraCommands": "mkdir -p run tmp var\nchmod 1777 tmp\nln -sfn /run var/run\n",
+        "accounts": {
+            "groups": [{"name": "root", "attributes": {"gid": "0"}}],
+            "users": [{"name": "root", "attributes": {"uid": "0", "group": "root", "homeDir": "/root"}}],
+            "profiles": [f"{OUT_PLACEHOLDER}/webapp-credentials"],
+        },
         "config": {
             # The process offers a foreground mode, which docker prefers: no -D.
             "Cmd": [f"{OUT_PLACEHOLDER}/bin/webapp-foregroundproxy.sh"],
@@ -204,8 +205,6 @@ def test_nginx_with_dependency_matches_golden() -> None:
         executable=f"{store_path(1, 'nginx')}/bin/nginx",
         args=["-p", "/var/nginx", "-c", store_path(2, "nginx.conf")],
         initialize="nixproc-init-state --state-dir /var --runtime-dir /var/run\n"
-        f"dysnomia-addgroups {OUT_PLACEHOLDER}/nginx-credentials\n"
-        f"dysnomia-addusers {OUT_PLACEHOLDER}/nginx-credentials\n"
         "umask 022\nmkdir -p /var/nginx/logs\n",
         wrap_daemon=True,
         runtime_dir="/var/run",
@@ -221,6 +220,22 @@ def test_nginx_with_dependency_matches_golden() -> None:
     assert image.config["WorkingDir"] == "/var/nginx"
     assert image.config["Cmd"] == [f"{OUT_PLACEHOLDER}/bin/nginx-foregroundproxy.sh", "-p", "/var/nginx", "-c", store_path(2, "nginx.conf")]
     assert file_of(generated.files, "nginx-storepaths").splitlines()[-1] == store_path(3, "openssl")
+
+
+def test_the_output_describes_the_image_its_container_loads() -> None:
+    image = ProcessImage.model_validate_json(generate(webapp_process(), BackendSettings(), COMPOSITION).image)
+    assert (image.file, image.name, image.tag) == ("webapp-docker-image.tar.gz", "webapp", "latest")
+    assert image.config.cmd == [f"{OUT_PLACEHOLDER}/bin/webapp-foregroundproxy.sh"]
+    assert image.accounts.profiles == [f"{OUT_PLACEHOLDER}/webapp-credentials"]
+    # With an image of its own, the container loads that one, and the output holds none.
+    own = webapp_process(overrides={"docker": {"container": {"dockerImage": "/images/webapp.tar"}}})
+    assert generate(own, BackendSettings(), COMPOSITION).image == ""
+
+
+@pytest.mark.parametrize("image", [{"runAsRoot": "useradd x"}, {"fromImage": "/images/base.tar"}])
+def test_what_needs_a_vm_or_a_base_image_is_refused_for_the_outputs_image(image: dict[str, Any]) -> None:
+    with pytest.raises(EvalError, match=f"image of docker process 'webapp' cannot have {next(iter(image))}"):
+        generate(webapp_process(overrides={"docker": {"image": image}}), BackendSettings())
 
 
 @pytest.mark.parametrize(("highest", "file"), [(8, "09-x-docker-priority"), (9, "10-x-docker-priority"), (99, "100-x-docker-priority")])
@@ -245,10 +260,7 @@ def test_force_disable_user_change_creates_no_accounts_and_switches_no_user() ->
         webapp_proxy("nixproc-init-state --state-dir /var --runtime-dir /var/run\n", user=None), COMPOSITION.proxy_tools
     ).script
     image = docker_image_params(webapp_process(), settings, COMPOSITION)
-    assert image.run_as_root is not None and image.run_as_root.endswith(
-        "groupadd -r nogroup\nuseradd -r nobody -g nogroup -d /dev/null\n"
-    )
-    assert all(package not in image.config["Env"][0] for package in COMPOSITION.account_packages)
+    assert [user.name for user in image.accounts.users] == ["root", "nobody"] and not image.accounts.profiles
 
 
 def test_assigned_ids_reach_the_container_accounts() -> None:
