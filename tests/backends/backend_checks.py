@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from nixproc_disnix.backends.common.backend import Generated
 from nixproc_disnix.backends.common.output import OUT_PLACEHOLDER, GeneratedFile
@@ -158,3 +159,18 @@ def accepts(port: int) -> bool:
         return True
     except OSError:
         return False
+
+
+READINESS_SERVER = Path(__file__).resolve().parents[1] / "fixtures/readiness/server.py"
+
+
+def delayed_server(port: int, delay: float, environment: dict[str, str], python: str = sys.executable,
+                   **readiness: Any) -> dict[str, Any]:
+    """createManagedProcess parameters of a foreground server that listens on ``port`` after ``delay`` seconds,
+    with a readiness check of that port (``readiness`` adds to or replaces it: another ``tcpPort``, a timeout)."""
+    return {
+        "foregroundProcess": python,
+        "foregroundProcessArgs": [str(READINESS_SERVER)],
+        "environment": {"PORT": port, "DELAY": delay, **environment},
+        "readiness": {"tcpPort": port, "interval": 0.1, **readiness},
+    }

@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 from backend_checks import HOSTILE as COMMON_HOSTILE
-from backend_checks import Reaper, accepts, alive, argv_of, free_port, read_pid, wait_for
+from backend_checks import Reaper, accepts, alive, argv_of, delayed_server, free_port, read_pid, wait_for
 from golden_files import assert_matches_golden
 
 from nixproc_disnix.backends.bsdrc.generate import BSDRCComposition, bsdrc_params, generate
@@ -391,20 +391,11 @@ def test_custom_command_runs_with_flexible_parameters(
 
 # Readiness: start_postcmd runs nixproc-wait-ready once rc.subr's start succeeded.
 
-READINESS_SERVER = Path(__file__).resolve().parents[2] / "fixtures/readiness/server.py"
-
-
 def readiness_script(tmp_path: Path, composition: BSDRCComposition, reaper: Reaper, delay: float,
                      **readiness: Any) -> tuple[Path, int]:
     """A daemonized server listening after ``delay`` seconds; its ``readiness`` checks its port unless told otherwise."""
     port = free_port()
-    process = managed(
-        name="server",
-        foregroundProcess=sys.executable,
-        foregroundProcessArgs=[str(READINESS_SERVER)],
-        environment={"PORT": port, "DELAY": delay, **reaper.environment()},
-        readiness={"tcpPort": port, "interval": 0.1, **readiness},
-    )
+    process = managed(name="server", **delayed_server(port, delay, reaper.environment(), **readiness))
     write_output(generate(process, BackendSettings(tmp_dir=str(tmp_path)), composition).files, tmp_path / "out")
     return tmp_path / "out/etc/rc.d/server", port
 

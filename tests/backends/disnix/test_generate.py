@@ -31,6 +31,7 @@ from backend_checks import (
     alive,
     argv_of,
     bash_syntax_ok,
+    delayed_server,
     environ_of,
     free_port,
     read_pid,
@@ -529,20 +530,11 @@ def test_foreground_process_daemonized_by_libslack_daemon_as_another_user(
 
 # Readiness: the wrapper runs nixproc-wait-ready after the start, so Dysnomia's activation waits for it.
 
-READINESS_SERVER = Path(__file__).resolve().parents[2] / "fixtures/readiness/server.py"
-
-
 def readiness_component(tmp_path: Path, reaper: Reaper, delay: float, **readiness: Any) -> tuple[Path, int]:
     """A server daemonized by libslack's daemon, listening after ``delay`` seconds; its ``readiness`` checks its
     port unless told otherwise."""
     port = free_port()
-    process = managed(
-        instanceName="server",
-        foregroundProcess=sys.executable,
-        foregroundProcessArgs=[str(READINESS_SERVER)],
-        environment={"PORT": port, "DELAY": delay, **reaper.environment()},
-        readiness={"tcpPort": port, "interval": 0.1, **readiness},
-    )
+    process = managed(instanceName="server", **delayed_server(port, delay, reaper.environment(), **readiness))
     settings = BackendSettings(runtime_dir=str(tmp_path), log_dir=str(tmp_path), tmp_dir=str(tmp_path))
     write_output(generate(process, settings).files, tmp_path / "out")
     return tmp_path / "out", port

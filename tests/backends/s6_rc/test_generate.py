@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 from backend_checks import HOSTILE as COMMON_HOSTILE
-from backend_checks import Reaper, accepts, alive, bash_syntax_ok, free_port, shellcheck_ok, wait_for
+from backend_checks import Reaper, accepts, alive, bash_syntax_ok, delayed_server, free_port, shellcheck_ok, wait_for
 from golden_files import assert_matches_golden
 
 from nixproc_disnix.backends.common.backend import Dependency, generator
@@ -467,7 +467,6 @@ def test_run_script_under_s6_supervise(tmp_path: Path, shared_dir: Path, reaper:
 
 # Readiness ---------------------------------------------------------------------------------
 
-SERVER = Path(__file__).resolve().parents[2] / "fixtures/readiness/server.py"
 S6_SVWAIT = shutil.which("s6-svwait")
 WAIT_READY = "/nix/store/" + "7" * 32 + "-nixproc/bin/nixproc-wait-ready"
 
@@ -509,14 +508,8 @@ def test_hostile_readiness_command_lexes_exactly(value: str) -> None:
 def readiness_service(tmp_path: Path, reaper: Reaper, delay: float, **readiness: Any) -> tuple[Path, int]:
     """A supervised server listening after ``delay`` seconds; its ``readiness`` checks its port unless told otherwise."""
     port = free_port()
-    process = managed(
-        name="server",
-        foregroundProcess=SYSTEM_PYTHON,
-        foregroundProcessArgs=[str(SERVER)],
-        environment={"PORT": port, "DELAY": delay, **reaper.environment()},
-        readiness={"tcpPort": port, "interval": 0.1, **readiness},
-        overrides={"s6-rc": {"autoGenerateLogService": False}},
-    )
+    process = managed(name="server", **delayed_server(port, delay, reaper.environment(), SYSTEM_PYTHON, **readiness),
+                      overrides={"s6-rc": {"autoGenerateLogService": False}})
     write_output(generate(process, BackendSettings(tmp_dir=str(tmp_path))).files, tmp_path / "out")
     service_dir = tmp_path / "out/etc/s6/sv/server"
     subprocess.Popen([S6_SUPERVISE, str(service_dir)], env={"PATH": os.environ["PATH"], **reaper.environment()},

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backend_checks import accepts, argv_of, free_port
+from backend_checks import accepts, argv_of, delayed_server, free_port
 
 from nixproc_disnix.backends.common.backend import Dependency, generator
 from nixproc_disnix.backends.common.output import GeneratedFile, Symlink, in_output, write_output
@@ -537,7 +537,6 @@ def test_dependency_from_another_backend_has_no_sequence() -> None:
 
 # Readiness -------------------------------------------------------------------------------
 
-SERVER = Path(__file__).resolve().parents[2] / "fixtures/readiness/server.py"
 SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin:/bin")
 """Runs the server under libslack's daemon, whose argv[0] leaves a relocated Python without its library."""
 
@@ -594,13 +593,8 @@ def readiness_server(tmp_path: Path, marker: str, delay: float, **readiness: Any
     port = free_port()
     for directory in ("run", "log"):
         (tmp_path / directory).mkdir()
-    process = managed(
-        name="server",
-        foregroundProcess=SYSTEM_PYTHON,
-        foregroundProcessArgs=[str(SERVER)],
-        environment={"PORT": port, "DELAY": delay, "NIXPROC_TEST_MARKER": marker},
-        readiness={"tcpPort": port, "interval": 0.1, **readiness},
-    )
+    process = managed(name="server",
+                      **delayed_server(port, delay, {"NIXPROC_TEST_MARKER": marker}, SYSTEM_PYTHON, **readiness))
     settings = BackendSettings(runtime_dir=str(tmp_path / "run"), log_dir=str(tmp_path / "log"),
                                tmp_dir=str(tmp_path / "run"))
     write_output(generate(process, settings).files, tmp_path / "out")
