@@ -164,15 +164,15 @@ class SupervisordSwitcher:
         self._write_config()
         code, output = run_command(["supervisorctl", "-c", self.config, "status"])
         if code == _UNREACHABLE:
-            self._start_supervisord()
-            code, output = run_command(["supervisorctl", "-c", self.config, "status"])
+            code, output = self._start_supervisord()
         if code not in (0, 3):  # 3: some program is not running
             reason = output.strip().splitlines()[-1] if output.strip() else f"exit status {code}"
             raise DeployError(f"cannot reach supervisord through {self.config}: {reason}")
         return program_states(output)
 
-    def _start_supervisord(self) -> None:
-        """``supervisord -c`` on the configuration, then wait until ``supervisorctl`` reaches it."""
+    def _start_supervisord(self) -> tuple[int, str]:
+        """``supervisord -c`` on the configuration, then wait until ``supervisorctl`` reaches it; its first
+        answer to ``status``."""
         code, output = run_command(["supervisord", "-c", self.config])
         if code != 0:
             lines = output.strip().splitlines()  # "Error: <why>", then "For help, use ..."
@@ -181,11 +181,12 @@ class SupervisordSwitcher:
             raise DeployError(f"cannot start supervisord -c {self.config}: {reason}")
         self.report(f"started supervisord -c {self.config}")
         deadline = time.monotonic() + _START_TIMEOUT
-        while run_command(["supervisorctl", "-c", self.config, "status"])[0] == _UNREACHABLE:
+        while (status := run_command(["supervisorctl", "-c", self.config, "status"]))[0] == _UNREACHABLE:
             if time.monotonic() > deadline:
                 raise DeployError(f"supervisord -c {self.config} started but did not answer "
                                   f"within {_START_TIMEOUT:.0f} s")
             time.sleep(_POLL_INTERVAL)
+        return status
 
 
 def switcher(context: SwitchContext) -> SupervisordSwitcher:
