@@ -63,6 +63,7 @@ class ConfigGenerator:
     _in_progress: set[str] = field(default_factory=set)
     _tools: list[DerivationRequest] = field(default_factory=list)
     """Our tools package and its Python environment, once a process's readiness check needs them."""
+    _wait_ready_path: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
         self._hashes = DrvHashes(self.store_dir)
@@ -109,8 +110,10 @@ class ConfigGenerator:
         check (``nixproc/wait-ready.nix``)."""
         if not self._tools:
             environment = python_environment().derivation_request(self.system)
-            self._tools = [environment, tools(self.out_path(environment)).derivation_request(self.system)]
-        return f"{self.out_path(self._tools[-1])}/{WAIT_READY_IN_TOOLS}"
+            package = tools(self.out_path(environment)).derivation_request(self.system)
+            self._tools = [environment, package]
+            self._wait_ready_path = f"{self.out_path(package)}/{WAIT_READY_IN_TOOLS}"
+        return self._wait_ready_path
 
     def realise(self, store: Store, config_files: Iterable[str]) -> str:
         """Write and build the outputs of ``config_files``: one file gives its output, several a profile."""
