@@ -19,7 +19,10 @@ from pathlib import Path
 from nixproc_disnix.image.archive import read_archive
 from nixproc_disnix.model.docker_archive import ContainerConfig
 
-DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+"""The PATH images are built with: host packages link what it finds, system programs, not per-user shims
+(pyenv's ``python3`` is a script in $HOME). Also what Docker gives a container whose image sets no PATH."""
+DEFAULT_PATH = f"PATH={SYSTEM_PATH}"
 """What Docker puts in a container's environment when the image sets no PATH."""
 
 

@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,17 +19,10 @@ from nixproc_disnix.deploy.image import ImageRequest, ModelImage, build_image, i
 from nixproc_disnix.image.archive import read_archive
 from nixproc_disnix.store.derivation import Derivation
 from nixproc_disnix.store.store import Store
+from test_image_example import store  # noqa: F401 (a fixture: a store, packages from system directories)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MODEL = EXAMPLES / "webapps-agnostic/processes.nix"
-SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    with pytest.MonkeyPatch.context() as patch, Store(str(tmp_path_factory.mktemp("model-image") / "root")) as opened:
-        patch.setenv("PATH", SYSTEM_PATH)
-        yield opened
 
 
 def image_env(store: Store, image: ModelImage) -> dict[str, str]:
@@ -41,7 +33,7 @@ def image_env(store: Store, image: ModelImage) -> dict[str, str]:
 
 @pytest.mark.parametrize("manager", ["supervisord", "sysvinit", "s6-rc", "disnix"])
 @pytest.mark.parametrize("mutable", [False, True])
-def test_the_model_form_is_the_image_expression_with_the_same_parameters(store: Store, manager: str,
+def test_the_model_form_is_the_image_expression_with_the_same_parameters(store: Store, manager: str,  # noqa: F811
                                                                          mutable: bool) -> None:
     creator = "create-mutable-multi-process-image" if mutable else "create-multi-process-image"
     expression = Path(store.root) / f"{creator}-{manager}.nix"
@@ -64,7 +56,7 @@ def rc_d(env: dict[str, str]) -> str:
     return next(line.split()[2] for line in env["extraCommands"].splitlines() if line.endswith(" etc/rc.d"))
 
 
-def test_each_option_reaches_the_image(store: Store) -> None:
+def test_each_option_reaches_the_image(store: Store) -> None:  # noqa: F811
     default = image_env(store, ModelImage(str(MODEL), "sysvinit"))
     assert (default["imageName"], default["imageTag"]) == ("multiprocess", "latest")
     assert "mkdir -p var/log" in default["extraCommands"]
@@ -86,7 +78,7 @@ def test_each_option_reaches_the_image(store: Store) -> None:
         rc_d(image_env(store, ModelImage(str(MODEL), "sysvinit", state_dir="/srv")))
 
 
-def test_accounts_are_baked_in_unless_user_changes_are_disabled(store: Store) -> None:
+def test_accounts_are_baked_in_unless_user_changes_are_disabled(store: Store) -> None:  # noqa: F811
     def profiles(image: ModelImage) -> list[str]:
         derivation = store.read_derivation(image_derivation(store, image.request("stub")))
         accounts = next(drv for drv in derivation.input_drvs if drv.endswith("-image-accounts.drv"))
@@ -96,7 +88,7 @@ def test_accounts_are_baked_in_unless_user_changes_are_disabled(store: Store) ->
     assert profiles(ModelImage(str(MODEL), "supervisord", force_disable_user_change=True)) == []
 
 
-def test_a_mutable_image_carries_the_model_and_its_ids_files(store: Store, tmp_path: Path) -> None:
+def test_a_mutable_image_carries_the_model_and_its_ids_files(store: Store, tmp_path: Path) -> None:  # noqa: F811
     ids, resources = tmp_path / "ids.nix", tmp_path / "idresources.nix"
     ids.write_text("{ ids = {}; }\n")
     resources.write_text("{ uids = { min = 2000; max = 3000; }; }\n")
@@ -113,7 +105,7 @@ def nixproc_build_image(*args: str, cwd: Path) -> subprocess.CompletedProcess[st
 
 
 @pytest.mark.integration
-def test_the_command_builds_the_image_and_links_it(store: Store, tmp_path: Path) -> None:
+def test_the_command_builds_the_image_and_links_it(store: Store, tmp_path: Path) -> None:  # noqa: F811
     result = nixproc_build_image("--process-manager", "supervisord", "--name", "webapps", "--tag", "v1",
                                  "--store-dir", store.store_dir, "-o", "image", str(MODEL), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -140,7 +132,7 @@ def test_the_command_builds_the_image_and_links_it(store: Store, tmp_path: Path)
      "error: --id-resources and --ids are for a mutable image (--mutable); a static image's model reads the "
      "ids.nix beside it"),
 ])
-def test_misuse_is_one_line_and_writes_nothing(store: Store, tmp_path: Path, args: list[str], message: str) -> None:
+def test_misuse_is_one_line_and_writes_nothing(store: Store, tmp_path: Path, args: list[str], message: str) -> None:  # noqa: F811
     result = nixproc_build_image(*args, "--pkgs", "stub", "--store-dir", store.store_dir, cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [message] or (

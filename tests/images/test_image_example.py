@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from image_runner import can_run_images, run_image
+from image_runner import SYSTEM_PATH, can_run_images, run_image
 from nixproc_disnix.deploy.image import ImageRequest, build_image, image_derivation
 from nixproc_disnix.store.store import Store
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples/multi-process-image"
-SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 WEBAPPS = {"webapp1.local": 5000, "webapp2.local": 5001}
 NGINX = 8080
 

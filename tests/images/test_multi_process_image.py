@@ -14,15 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from image_runner import can_run_images, run_image, unpack
+from image_runner import SYSTEM_PATH, can_run_images, run_image, unpack
 from nixproc_disnix.deploy.image import ImageRequest, build_image, image_derivation
 from nixproc_disnix.errors import EvalError
 from nixproc_disnix.image.archive import read_archive
 from nixproc_disnix.store.store import Store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures/webapps"
-SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-"""Host packages link what PATH finds: system programs, not per-user shims (pyenv's python3 is a script in $HOME)."""
 PORTS = {"webapp1": 5001, "webapp2": 5002}
 
 IMAGE = """

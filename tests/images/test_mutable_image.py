@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from image_runner import can_run_images, run_image, unpack
+from image_runner import SYSTEM_PATH, can_run_images, run_image, unpack
 from nixproc_disnix.deploy.image import ImageRequest, build_image, image_derivation
 from nixproc_disnix.image.archive import read_archive
 from nixproc_disnix.store.store import Store
-
-SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 # A model without local files: only /etc/nixproc/processes.nix goes into the image, as upstream.
 MODEL = """

@@ -16,7 +16,8 @@ import pytest
 from dockerd_harness import Dockerd, dockerd  # noqa: F401 (a fixture)
 from nixproc_disnix.deploy.image import ModelImage, build_image
 from nixproc_disnix.store.store import Store
-from test_mutable_image import MODEL, SYSTEM_PATH
+from image_runner import SYSTEM_PATH
+from test_mutable_image import MODEL
 
 ANSWERS = """
 import json, sys, time, urllib.request
