@@ -46,6 +46,16 @@ class StandIns:
                                         module=module, command=command))
         path.chmod(0o755)
 
+    @classmethod
+    def on_path(cls, tmp_path: Path, monkeypatch: Any, module: str, *commands: str) -> StandIns:
+        """Stand-ins of ``commands``, each played by ``module``, first on ``PATH`` for the rest of the test
+        (``monkeypatch``: pytest's, which restores ``PATH`` afterwards)."""
+        stand_ins = cls(tmp_path / "stand-ins")
+        for command in commands:
+            stand_ins.install(command, module)
+        monkeypatch.setenv("PATH", f"{stand_ins.bin}:{os.environ['PATH']}")
+        return stand_ins
+
     def calls(self, *commands: str) -> list[list[str]]:
         """Every recorded argv (the command's name first), in order; only ``commands``' when given."""
         log = self.directory / "calls.jsonl"

@@ -11,7 +11,6 @@ arguments and state; nothing is really started.
 from __future__ import annotations
 
 import json
-import os
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,10 +58,7 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandIns:
-    stand_ins = StandIns(tmp_path / "stand-ins")
-    stand_ins.install("cygrunsrv", "stand_in_managers")
-    monkeypatch.setenv("PATH", f"{stand_ins.bin}:{os.environ['PATH']}")
-    return stand_ins
+    return StandIns.on_path(tmp_path, monkeypatch, "stand_in_managers", "cygrunsrv")
 
 
 @pytest.fixture

@@ -40,10 +40,7 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def docker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandIns:
-    stand_ins = StandIns(tmp_path / "stand-ins")
-    stand_ins.install("docker", "stand_in_docker")
-    monkeypatch.setenv("PATH", f"{stand_ins.bin}:{os.environ['PATH']}")
-    return stand_ins
+    return StandIns.on_path(tmp_path, monkeypatch, "stand_in_docker", "docker")
 
 
 def changes(stand_ins: StandIns) -> list[list[str]]:

@@ -35,9 +35,7 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandIns:
-    stand_ins = StandIns(tmp_path / "stand-ins")
-    stand_ins.install("launchctl", "stand_in_managers")
-    monkeypatch.setenv("PATH", f"{stand_ins.bin}:{os.environ['PATH']}")
+    stand_ins = StandIns.on_path(tmp_path, monkeypatch, "stand_in_managers", "launchctl")
     monkeypatch.setenv("LAUNCHD_TARGET_DIR", str(tmp_path / "LaunchDaemons"))
     return stand_ins
 

@@ -39,11 +39,7 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def s6_rc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandIns:
-    stand_ins = StandIns(tmp_path / "stand-ins")
-    for tool in TOOLS:
-        stand_ins.install(tool, "stand_in_s6_rc")
-    monkeypatch.setenv("PATH", f"{stand_ins.bin}:{os.environ['PATH']}")
-    return stand_ins
+    return StandIns.on_path(tmp_path, monkeypatch, "stand_in_s6_rc", *TOOLS)
 
 
 @pytest.fixture

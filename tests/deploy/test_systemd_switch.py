@@ -39,9 +39,7 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandIns:
     """The stand-in systemctl first on PATH, loading units from the target directory in the test's directory."""
-    stand_ins = StandIns(tmp_path / "stand-ins")
-    stand_ins.install("systemctl", "stand_in_managers")
-    monkeypatch.setenv("PATH", f"{stand_ins.bin}:{os.environ['PATH']}")
+    stand_ins = StandIns.on_path(tmp_path, monkeypatch, "stand_in_managers", "systemctl")
     monkeypatch.setenv("SYSTEMD_TARGET_DIR", str(tmp_path / "target"))
     with stand_ins.state() as state:
         state["systemctl"] = {"unit_path": str(tmp_path / "target")}
